@@ -18,7 +18,13 @@
  */
 import { InputError } from '../model/errors.js';
 import { normCdf } from './normal.js';
-import { normalisedBlackOtm, normalisedSide } from './normalised-black.js';
+import {
+  normalisedBlackOtm,
+  normalisedSide,
+  SIDE_CDF_MINUS,
+  SIDE_CDF_PLUS,
+  SIDE_VEGA,
+} from './normalised-black.js';
 import type { Black76Greeks, OptionKind } from './types.js';
 
 /** Inputs for the column API: one entry per option. `isCall` is 1 for a call, 0 for a put. */
@@ -83,10 +89,10 @@ function priceInto(
   const d2 = d1 - s;
   // N(theta d1) from the out-of-the-money side's N(h' + t), N(h' - t), h' = -|x|/s.
   let probability: number;
-  if (isCall) probability = x <= 0 ? side.cdfPlus : 1 - side.cdfMinus;
-  else probability = x >= 0 ? side.cdfMinus : 1 - side.cdfPlus;
+  if (isCall) probability = x <= 0 ? side[SIDE_CDF_PLUS]! : 1 - side[SIDE_CDF_MINUS]!;
+  else probability = x >= 0 ? side[SIDE_CDF_MINUS]! : 1 - side[SIDE_CDF_PLUS]!;
   if (probability < 0.25 && !(isCall ? x <= 0 : x >= 0)) probability = normCdf(isCall ? d1 : -d1);
-  const dfPhi = discount * sqrtFK * side.vega; // e^{-rT} F phi(d1)
+  const dfPhi = discount * sqrtFK * side[SIDE_VEGA]!; // e^{-rT} F phi(d1)
   const vega = dfPhi * sqrtT;
   out.price[i] = price;
   out.delta[i] = isCall ? discount * probability : -discount * probability;
@@ -109,7 +115,10 @@ function priceOnly(
 ): number {
   const s = vol * Math.sqrt(expiryYears);
   const x = logMoneyness(forward, strike);
-  const otm = Math.sqrt(forward) * Math.sqrt(strike) * normalisedBlackOtm(-Math.abs(x), s);
+  const sqrtF = Math.sqrt(forward);
+  const sqrtK = Math.sqrt(strike);
+  const halfExp = sqrtF > sqrtK ? sqrtF / sqrtK : sqrtK / sqrtF;
+  const otm = sqrtF * sqrtK * normalisedBlackOtm(-Math.abs(x), s, halfExp);
   const intrinsic = isCall ? forward - strike : strike - forward;
   const discount = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
   return discount * (intrinsic > 0 ? intrinsic + otm : otm);

@@ -15,8 +15,8 @@
  */
 import { InputError } from '../model/errors.js';
 import { checkBlackInputs, logMoneyness } from './black76.js';
-import { normCdf, normInv, normPdf } from './normal.js';
-import { normalisedBlackOtm, normalisedVega } from './normalised-black.js';
+import { erfcxLarge, erfSmall, normCdf, normInvAs241, normPdf } from './normal.js';
+import { normalisedBlackOtm, normalisedSide, SIDE_VEGA } from './normalised-black.js';
 import { controlForLeftCurvature, controlForRightCurvature, rationalCubic } from './rational-cubic.js';
 import type { OptionKind } from './types.js';
 
@@ -27,6 +27,7 @@ const SQRT_THREE = Math.sqrt(3);
 const TWO_PI = 2 * Math.PI;
 const TWO_PI_OVER_SQRT_27 = (2 * Math.PI) / Math.sqrt(27);
 const SQRT_HALF_PI = Math.sqrt(Math.PI / 2);
+const INV_SQRT_2PI = 0.3989422804014326779399;
 /** Jäckel shows two iterations reach the attainable precision; the bound is enforced. */
 export const MAX_IV_ITERATIONS = 2;
 
@@ -152,8 +153,18 @@ function householderStep(newton: number, halley: number, hh3: number): number {
   return (newton * (1 + 0.5 * halley * newton)) / (1 + newton * (halley + (hh3 * newton) / 6));
 }
 
-/** The lower map f(s) and its first two derivatives with respect to beta = b(x, s). */
-function lowerMap(x: number, s: number): [number, number, number] {
+/** f, df/dbeta, d2f/dbeta2 of the last lower or upper map (a module slot: no allocation). */
+const map = new Float64Array(3);
+const MAP_F = 0;
+const MAP_FP = 1;
+const MAP_FPP = 2;
+
+/**
+ * The lower map f(s) = 2 pi |x| / sqrt(27) N(-z)^3, z = |x|/(sqrt 3 s), and its first two
+ * derivatives with respect to beta = b(x, s); f(0) = 0 and f'(0) = 1, so f is close to linear
+ * in beta where b is tiny.
+ */
+function lowerMap(x: number, s: number): void {
   const ax = Math.abs(x);
   const z = ax / (SQRT_THREE * s);
   const y = z * z;
@@ -161,53 +172,66 @@ function lowerMap(x: number, s: number): [number, number, number] {
   const cdf = normCdf(-z);
   const pdf = normPdf(z);
   const cdf2 = cdf * cdf;
-  const f = TWO_PI_OVER_SQRT_27 * ax * cdf2 * cdf;
-  const fp = TWO_PI * y * cdf2 * Math.exp(y + 0.125 * s2);
-  const fpp =
-    ((Math.PI / 6) * y) / (s2 * s) *
+  const growth = Math.exp(y + 0.125 * s2);
+  map[MAP_F] = TWO_PI_OVER_SQRT_27 * ax * cdf2 * cdf;
+  map[MAP_FP] = TWO_PI * y * cdf2 * growth;
+  map[MAP_FPP] =
+    (((Math.PI / 6) * y) / (s2 * s)) *
     cdf *
     (8 * SQRT_THREE * s * ax + (3 * s2 * (s2 - 8) - 8 * x * x) * (cdf / pdf)) *
-    Math.exp(2 * y + 0.25 * s2);
-  return [f, fp, fpp];
+    growth *
+    growth;
 }
 
 function inverseLowerMap(x: number, f: number): number {
   if (!(f > 0)) return 0;
   const ax = Math.abs(x);
-  return Math.abs(ax / (SQRT_THREE * normInv(Math.cbrt(f / (TWO_PI_OVER_SQRT_27 * ax)))));
+  return Math.abs(ax / (SQRT_THREE * normInvAs241(Math.cbrt(f / (TWO_PI_OVER_SQRT_27 * ax)))));
 }
 
 /** The upper map f(s) = N(-s/2) and its first two derivatives with respect to beta. */
-function upperMap(x: number, s: number): [number, number, number] {
-  const f = normCdf(-0.5 * s);
+function upperMap(x: number, s: number): void {
   const w = (x / s) * (x / s);
-  const fp = -0.5 * Math.exp(0.5 * w);
-  const fpp = SQRT_HALF_PI * Math.exp(w + 0.125 * s * s) * (w / s);
-  return [f, fp, fpp];
+  const half = Math.exp(0.5 * w);
+  map[MAP_F] = normCdf(-0.5 * s);
+  map[MAP_FP] = -0.5 * half;
+  map[MAP_FPP] = SQRT_HALF_PI * half * half * Math.exp(0.125 * s * s) * (w / s);
 }
 
 type Objective = 0 | 1 | 2; // 0: lowest (log-reciprocal), 1: middle (plain), 2: highest (log of distance to max)
 
 /**
- * s with b(x, s) = beta for x <= 0 and 0 < beta < e^{x/2}. Records the iteration count.
+ * s with b(x, s) = beta for x <= 0 and 0 < beta < e^{x/2}; NaN at or above e^{x/2}. Records
+ * the iteration count.
  */
 export function normalisedImpliedVol(beta: number, x: number): number {
   iterationsUsed = 0;
-  const bMax = Math.exp(0.5 * x);
   if (!(beta > 0)) return 0;
+  const bMax = Math.exp(0.5 * x);
   if (beta >= bMax) return NaN;
+  const halfExp = 1 / bMax;
+  const side = normalisedSide;
+  // At the inflection point s_c = sqrt(2|x|): h + t = 0 and (h^2 + t^2)/2 = |x|/2, so
+  // db/ds = phi(0) b_max and b = b_max/2 - erfcx(sqrt|x|) / (2 b_max) without another exp
+  // (the guess needs b_c only to a few digits; this loses ~1/sqrt|x| ulps for tiny |x|).
   const sC = Math.sqrt(-2 * x);
-  const bC = normalisedBlackOtm(x, sC);
-  const vC = normalisedVega(x, sC);
+  const vC = INV_SQRT_2PI * bMax;
+  const rootX = Math.sqrt(-x);
+  const erfcxRoot = rootX >= 0.5 ? erfcxLarge(rootX) : (1 - erfSmall(rootX)) * halfExp * halfExp;
+  const bC = Math.max(0.5 * (bMax - erfcxRoot / halfExp), 0);
   let s: number;
   let sLeft = DBL_MIN;
   let sRight = Number.MAX_VALUE;
   let objective: Objective = 1;
   if (beta < bC) {
     const sL = sC - bC / vC;
-    const bL = normalisedBlackOtm(x, sL);
+    const bL = normalisedBlackOtm(x, sL, halfExp);
+    const vL = side[SIDE_VEGA]!;
     if (beta < bL) {
-      const [fL, fpL, fppL] = lowerMap(x, sL);
+      lowerMap(x, sL);
+      const fL = map[MAP_F]!;
+      const fpL = map[MAP_FP]!;
+      const fppL = map[MAP_FPP]!;
       const r = controlForRightCurvature(0, bL, 0, fL, 1, fpL, fppL, true);
       let f = rationalCubic(beta, 0, bL, 0, fL, 1, fpL, r);
       if (!(f > 0)) {
@@ -219,7 +243,6 @@ export function normalisedImpliedVol(beta: number, x: number): number {
       sRight = sL;
       objective = 0;
     } else {
-      const vL = normalisedVega(x, sL);
       const r = controlForRightCurvature(bL, bC, sL, sC, 1 / vL, 1 / vC, 0, false);
       s = rationalCubic(beta, bL, bC, sL, sC, 1 / vL, 1 / vC, r);
       sLeft = sL;
@@ -227,15 +250,18 @@ export function normalisedImpliedVol(beta: number, x: number): number {
     }
   } else {
     const sH = vC > DBL_MIN ? sC + (bMax - bC) / vC : sC;
-    const bH = normalisedBlackOtm(x, sH);
+    const bH = normalisedBlackOtm(x, sH, halfExp);
+    const vH = side[SIDE_VEGA]!;
     if (beta <= bH) {
-      const vH = normalisedVega(x, sH);
       const r = controlForLeftCurvature(bC, bH, sC, sH, 1 / vC, 1 / vH, 0, false);
       s = rationalCubic(beta, bC, bH, sC, sH, 1 / vC, 1 / vH, r);
       sLeft = sC;
       sRight = sH;
     } else {
-      const [fH, fpH, fppH] = upperMap(x, sH);
+      upperMap(x, sH);
+      const fH = map[MAP_F]!;
+      const fpH = map[MAP_FP]!;
+      const fppH = map[MAP_FPP]!;
       let f = NaN;
       if (fppH > -SQRT_DBL_MAX && fppH < SQRT_DBL_MAX) {
         const r = controlForLeftCurvature(bH, bMax, fH, 0, fpH, -0.5, fppH, true);
@@ -247,18 +273,19 @@ export function normalisedImpliedVol(beta: number, x: number): number {
         const u = (beta - bH) / width;
         f = (fH * (1 - u) + 0.5 * width * u) * (1 - u);
       }
-      s = -2 * normInv(f);
+      s = -2 * normInvAs241(f);
       sLeft = sH;
       if (beta > 0.5 * bMax) objective = 2;
     }
   }
-  return householder(beta, x, bMax, s, sLeft, sRight, objective);
+  return householder(beta, x, bMax, halfExp, s, sLeft, sRight, objective);
 }
 
 function householder(
   beta: number,
   x: number,
   bMax: number,
+  halfExp: number,
   start: number,
   left: number,
   right: number,
@@ -273,8 +300,8 @@ function householder(
       // The guess or the last step left the bracket (only at extreme |x|): bisect instead.
       s = 0.5 * (sLeft + (sRight === Number.MAX_VALUE ? Math.max(2 * sLeft, 1) : sRight));
     }
-    const b = normalisedBlackOtm(x, s);
-    const bp = normalisedVega(x, s);
+    const b = normalisedBlackOtm(x, s, halfExp);
+    const bp = normalisedSide[SIDE_VEGA]!;
     if (b > beta && s < sRight) sRight = s;
     else if (b < beta && s > sLeft) sLeft = s;
     iterationsUsed = iteration + 1;

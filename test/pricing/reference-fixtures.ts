@@ -45,6 +45,7 @@ export interface Black76Case {
   vanna_scale: string;
   volga_scale: string;
   iv_price: number;
+  iv_bound_gap_ulps: number;
   iv_testable: boolean;
 }
 
