@@ -86,12 +86,15 @@ export function erfcxLarge(x: number): number {
       D7 + D6 * x + x2 * (D5 + D4 * x) + x4 * (D3 + D2 * x + x2 * (D1 + D0 * x)) + x4 * x4;
     return num / den;
   }
-  const z = 1 / (x * x);
-  const z2 = z * z;
-  const z4 = z2 * z2;
-  const num = P4 + P3 * z + z2 * (P2 + P1 * z) + z4 * (P0 + P5 * z);
-  const den = Q4 + Q3 * z + z2 * (Q2 + Q1 * z) + z4 * (Q0 + z);
-  return (INV_SQRT_PI - (z * num) / den) / x;
+  if (x > 1e15) return INV_SQRT_PI / x; // the correction is below an ulp, and w^5 below would overflow
+  // Cody's (1/sqrt(pi) - z P(z)/Q(z)) / x with z = 1/x^2, both polynomials multiplied by
+  // w^5 (w = x^2) so that one division remains instead of three.
+  const w = x * x;
+  const w2 = w * w;
+  const w4 = w2 * w2;
+  const num = P5 + P0 * w + w2 * (P1 + P2 * w) + w4 * (P3 + P4 * w); // w^5 P(1/w)
+  const den = 1 + Q0 * w + w2 * (Q1 + Q2 * w) + w4 * (Q3 + Q4 * w); // w^5 Q(1/w)
+  return (INV_SQRT_PI * w * den - num) / (w * x * den);
 }
 
 /**
