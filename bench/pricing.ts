@@ -182,5 +182,8 @@ async function measure(set: string, rows: Row[], withPeer: boolean): Promise<Pri
 }
 
 export async function pricingBenchmark(): Promise<PricingFigures[]> {
-  return [await measure('deribit chain 2020-05-21', chainRows(), false), await measure('reference cases', referenceRows(), true)];
+  return [
+    await measure('deribit chain 2020-05-21', chainRows(), false),
+    await measure('reference cases', referenceRows(), true),
+  ];
 }

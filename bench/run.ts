@@ -9,7 +9,9 @@ const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-
 
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`# Ballast benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}\n`);
+  console.log(
+    `# Ballast benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}\n`,
+  );
   console.log('## Pricing (ns per option, median of samples; one column pass per sample)\n');
   console.log(
     '| input set | options | Black-76 price + 7 greeks | price alone | implied vol | iv / price | ours inside tolerance | `implied-volatility` ns | its share inside tolerance |',
@@ -21,7 +23,9 @@ async function main(): Promise<void> {
       `| ${f.set} | ${f.options} | ${fmt(f.greeksNs)} | ${fmt(f.priceNs)} | ${fmt(f.ivNs)} | ${fmt(f.ratio, 2)} | ${share(f.oursShare)} | ${fmt(f.peerNs, 0)}${f.peerSample ? ` (${f.peerSample} options)` : ''} | ${share(f.peerShare)} |`,
     );
   }
-  console.log('\nTargets on the 2-core machine: price + greeks <= 100 ns, implied vol <= 400 ns, ratio <= 6.');
+  console.log(
+    '\nTargets on the 2-core machine: price + greeks <= 100 ns, implied vol <= 400 ns, ratio <= 6.',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -153,7 +153,8 @@ export function checkBlackInputs(
   checkPositive('forward', forward);
   checkPositive('strike', strike);
   checkPositive('expiryYears', expiryYears);
-  if (typeof rate !== 'number' || !Number.isFinite(rate)) throw new InputError('rate', rate, 'a finite number');
+  if (typeof rate !== 'number' || !Number.isFinite(rate))
+    throw new InputError('rate', rate, 'a finite number');
 }
 
 export function checkPositive(field: string, value: number): void {
@@ -212,7 +213,11 @@ export function black76Columns(input: OptionColumns, out: GreekColumns, count = 
 }
 
 /** Prices only, from columns into `outPrice`, allocating nothing. */
-export function black76PriceColumns(input: OptionColumns, outPrice: Float64Array, count = input.forward.length): void {
+export function black76PriceColumns(
+  input: OptionColumns,
+  outPrice: Float64Array,
+  count = input.forward.length,
+): void {
   const { isCall, forward, strike, expiryYears, vol, rate } = input;
   for (let i = 0; i < count; i++) {
     outPrice[i] = priceOnly(isCall[i] === 1, forward[i]!, strike[i]!, expiryYears[i]!, vol[i]!, rate[i]!);

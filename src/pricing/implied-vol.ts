@@ -127,7 +127,13 @@ export function impliedVolColumns(input: IvColumns, outVol: Float64Array, count 
 }
 
 /** Vol from an undiscounted price already inside the bounds; NaN if rounding puts it at b_max. */
-function solve(isCall: boolean, undiscounted: number, forward: number, strike: number, expiryYears: number): number {
+function solve(
+  isCall: boolean,
+  undiscounted: number,
+  forward: number,
+  strike: number,
+  expiryYears: number,
+): number {
   iterationsUsed = 0;
   const x = logMoneyness(forward, strike);
   const intrinsic = isCall ? forward - strike : strike - forward;
@@ -314,7 +320,7 @@ function householder(
       } else {
         const lnB = Math.log(b);
         const q = bp / b;
-        const newton = (((lnBeta - lnB) * lnB) / lnBeta) / q;
+        const newton = ((lnBeta - lnB) * lnB) / lnBeta / q;
         const c = 1 + 2 / lnB;
         const halley = halleyB - q * c;
         const hh3 = hh3B + 2 * q * q * (1 + (3 / lnB) * (1 + 1 / lnB)) - 3 * halleyB * q * c;

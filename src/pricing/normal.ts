@@ -80,10 +80,8 @@ export function erfcxLarge(x: number): number {
   if (x <= 4) {
     const x2 = x * x;
     const x4 = x2 * x2;
-    const num =
-      C7 + C6 * x + x2 * (C5 + C4 * x) + x4 * (C3 + C2 * x + x2 * (C1 + C0 * x)) + x4 * x4 * C8;
-    const den =
-      D7 + D6 * x + x2 * (D5 + D4 * x) + x4 * (D3 + D2 * x + x2 * (D1 + D0 * x)) + x4 * x4;
+    const num = C7 + C6 * x + x2 * (C5 + C4 * x) + x4 * (C3 + C2 * x + x2 * (C1 + C0 * x)) + x4 * x4 * C8;
+    const den = D7 + D6 * x + x2 * (D5 + D4 * x) + x4 * (D3 + D2 * x + x2 * (D1 + D0 * x)) + x4 * x4;
     return num / den;
   }
   if (x > 1e15) return INV_SQRT_PI / x; // the correction is below an ulp, and w^5 below would overflow

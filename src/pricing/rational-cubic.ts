@@ -44,7 +44,8 @@ export function rationalCubic(
   const u2 = u * u;
   const v2 = v * v;
   return (
-    (yr * u2 * u + (r * yr - h * dr) * u2 * v + (r * yl + h * dl) * u * v2 + yl * v2 * v) / (1 + (r - 3) * u * v)
+    (yr * u2 * u + (r * yr - h * dr) * u2 * v + (r * yl + h * dl) * u * v2 + yl * v2 * v) /
+    (1 + (r - 3) * u * v)
   );
 }
 

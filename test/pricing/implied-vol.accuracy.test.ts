@@ -182,9 +182,12 @@ describe('impliedVol against the mpmath reference', () => {
             Math.max(c.kind === 'call' ? c.forward - c.strike : c.strike - c.forward, 0)
           : black76Price(c.kind, c.forward, c.strike, c.expiry_years, vol, c.rate);
       const ulps = Math.abs(repriced - c.iv_price) / (EPS * c.iv_price);
-      if (!(vol >= 0 && ulps <= 4)) failures.push(`${describeCase(c)}: vol ${vol} reprices ${ulps} ulps away`);
+      if (!(vol >= 0 && ulps <= 4))
+        failures.push(`${describeCase(c)}: vol ${vol} reprices ${ulps} ulps away`);
     }
-    console.log(`${nearBound.length} prices within 2 ulps of a bound: ${refused} refused, the rest reprice within 4 ulps`);
+    console.log(
+      `${nearBound.length} prices within 2 ulps of a bound: ${refused} refused, the rest reprice within 4 ulps`,
+    );
     expect(failures, failures.slice(0, 20).join('\n')).toEqual([]);
   });
 
