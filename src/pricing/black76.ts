@@ -84,9 +84,12 @@ function priceInto(
   const side = normalisedSide;
   const intrinsic = isCall ? forward - strike : strike - forward;
   const price = discount * (intrinsic > 0 ? intrinsic + otm : otm);
+  // Three independent divisions serve every greek.
   const invVol = 1 / vol;
+  const invSqrtT = 1 / sqrtT;
+  const invF = 1 / forward;
   const t = 0.5 * s;
-  const d1 = (x * invVol) / sqrtT + t;
+  const d1 = x * invVol * invSqrtT + t;
   const d2 = d1 - s;
   // N(theta d1) from the out-of-the-money side's N(h' + t), N(h' - t), h' = -|x|/s.
   let probability: number;
@@ -95,12 +98,11 @@ function priceInto(
   if (probability < 0.25 && !(isCall ? x <= 0 : x >= 0)) probability = normCdf(isCall ? d1 : -d1);
   const dfPhi = discount * sqrtFK * side[SIDE_VEGA]!; // e^{-rT} F phi(d1)
   const vega = dfPhi * sqrtT;
-  const invF = 1 / forward;
   out.price[i] = price;
   out.delta[i] = isCall ? discount * probability : -discount * probability;
-  out.gamma[i] = (vega * invF * invF * invVol) / expiryYears; // e^{-rT} phi(d1) / (F sigma sqrt T)
+  out.gamma[i] = dfPhi * invF * invF * invVol * invSqrtT; // e^{-rT} phi(d1) / (F sigma sqrt T)
   out.vega[i] = vega;
-  out.theta[i] = rate * price - (0.5 * dfPhi * vol) / sqrtT;
+  out.theta[i] = rate * price - 0.5 * dfPhi * vol * invSqrtT;
   out.rho[i] = -expiryYears * price;
   out.vanna[i] = -dfPhi * invF * d2 * invVol;
   out.volga[i] = vega * d1 * d2 * invVol;

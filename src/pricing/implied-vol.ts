@@ -15,7 +15,7 @@
  */
 import { InputError } from '../model/errors.js';
 import { checkBlackInputs, logMoneyness } from './black76.js';
-import { erfcxLarge, erfSmall, normCdf, normInvAs241, normPdf } from './normal.js';
+import { erfcxLarge, erfSmall, normCdf, normInvAs241 } from './normal.js';
 import { normalisedBlackOtm, normalisedSide, SIDE_VEGA } from './normalised-black.js';
 import { controlForLeftCurvature, controlForRightCurvature, rationalCubic } from './rational-cubic.js';
 import type { OptionKind } from './types.js';
@@ -28,6 +28,9 @@ const TWO_PI = 2 * Math.PI;
 const TWO_PI_OVER_SQRT_27 = (2 * Math.PI) / Math.sqrt(27);
 const SQRT_HALF_PI = Math.sqrt(Math.PI / 2);
 const INV_SQRT_2PI = 0.3989422804014326779399;
+const SQRT_HALF = Math.SQRT1_2;
+/** Below this |z| the normal tail comes from erf, above from erfcx (Cody's branch point 0.5). */
+const CUT = 0.5 * Math.SQRT2;
 /** Jäckel shows two iterations reach the attainable precision; the bound is enforced. */
 export const MAX_IV_ITERATIONS = 2;
 
@@ -175,10 +178,12 @@ function lowerMap(x: number, s: number): void {
   const z = ax / (SQRT_THREE * s);
   const y = z * z;
   const s2 = s * s;
-  const cdf = normCdf(-z);
-  const pdf = normPdf(z);
+  // One exponential for phi(z), N(-z) and e^{y + s^2/8} = e^{s^2/8} / (e^{-y/2})^2.
+  const halfGauss = Math.exp(-0.5 * y);
+  const pdf = INV_SQRT_2PI * halfGauss;
+  const cdf = z > CUT ? 0.5 * halfGauss * erfcxLarge(SQRT_HALF * z) : 0.5 - 0.5 * erfSmall(SQRT_HALF * z);
   const cdf2 = cdf * cdf;
-  const growth = Math.exp(y + 0.125 * s2);
+  const growth = Math.exp(0.125 * s2) / (halfGauss * halfGauss);
   map[MAP_F] = TWO_PI_OVER_SQRT_27 * ax * cdf2 * cdf;
   map[MAP_FP] = TWO_PI * y * cdf2 * growth;
   map[MAP_FPP] =
