@@ -66,6 +66,37 @@ export async function mapJsonLines(
   inputName = 'stdin',
 ): Promise<JsonLinesSummary> {
   const writer = new LineWriter(output);
+  let count = 0;
+  let failed = 0;
+  try {
+    for await (const { lineNumber, text } of nonBlankLines(input, inputName)) {
+      count += 1;
+      let result: JsonObject;
+      try {
+        result = compute(parseJsonObject(text));
+        requireFiniteResult(result);
+      } catch (error) {
+        if (!(error instanceof BallastError)) throw error;
+        failed += 1;
+        result = { error: `line ${lineNumber}: ${error.message}` };
+      }
+      await writer.write(JSON.stringify(result));
+    }
+  } finally {
+    // Whatever has been computed is written out, also when a read error ends the input.
+    await writer.end();
+  }
+  return { lines: count, failed };
+}
+
+/**
+ * The non-blank lines of `input`, streaming, with their physical line numbers (blank lines
+ * count). A read error ends the stream and is thrown as `InputFileError` naming `inputName`.
+ */
+export async function* nonBlankLines(
+  input: Readable,
+  inputName: string,
+): AsyncGenerator<{ lineNumber: number; text: string }> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let readError: unknown;
   input.once('error', (error: unknown) => {
@@ -73,26 +104,11 @@ export async function mapJsonLines(
     lines.close();
   });
   let lineNumber = 0;
-  let count = 0;
-  let failed = 0;
   for await (const text of lines) {
     lineNumber += 1;
-    if (text.trim() === '') continue;
-    count += 1;
-    let result: JsonObject;
-    try {
-      result = compute(parseJsonObject(text));
-      requireFiniteResult(result);
-    } catch (error) {
-      if (!(error instanceof BallastError)) throw error;
-      failed += 1;
-      result = { error: `line ${lineNumber}: ${error.message}` };
-    }
-    await writer.write(JSON.stringify(result));
+    if (text.trim() !== '') yield { lineNumber, text };
   }
-  await writer.end();
   if (readError !== undefined) throw new InputFileError(inputName, systemReason(readError));
-  return { lines: count, failed };
 }
 
 /**

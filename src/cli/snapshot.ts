@@ -5,11 +5,10 @@
  * `src/vol/`.
  */
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 
 import { InputError, ParseError } from '../model/errors.js';
 import type { OptionKind } from '../pricing/types.js';
-import { InputFileError, openInput, parseJsonObject, type JsonObject } from './jsonl.js';
+import { nonBlankLines, openInput, parseJsonObject, type JsonObject } from './jsonl.js';
 import { packageRoot } from './package-root.js';
 
 /** The default market data: the embedded 2020-05-21 BTC options snapshot. */
@@ -48,16 +47,7 @@ export function defaultSnapshotPath(): string {
 export async function readSnapshot(path: string): Promise<SnapshotOption[]> {
   const input = await openInput(path);
   const options: SnapshotOption[] = [];
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let readError: unknown;
-  input.once('error', (error: unknown) => {
-    readError = error;
-    lines.close();
-  });
-  let lineNumber = 0;
-  for await (const text of lines) {
-    lineNumber += 1;
-    if (text.trim() === '') continue;
+  for await (const { lineNumber, text } of nonBlankLines(input, path)) {
     try {
       options.push(toSnapshotOption(parseJsonObject(text)));
     } catch (error) {
@@ -66,9 +56,6 @@ export async function readSnapshot(path: string): Promise<SnapshotOption[]> {
       }
       throw error;
     }
-  }
-  if (readError !== undefined) {
-    throw new InputFileError(path, readError instanceof Error ? readError.message : String(readError));
   }
   return options;
 }

@@ -128,20 +128,7 @@ function priceOnly(
   return discount * (intrinsic > 0 ? intrinsic + otm : otm);
 }
 
-function oneSlot(): GreekColumns {
-  return {
-    price: new Float64Array(1),
-    delta: new Float64Array(1),
-    gamma: new Float64Array(1),
-    vega: new Float64Array(1),
-    theta: new Float64Array(1),
-    rho: new Float64Array(1),
-    vanna: new Float64Array(1),
-    volga: new Float64Array(1),
-  };
-}
-
-const scratch = oneSlot();
+const scratch = allocateGreekColumns(1);
 
 /** Checks the inputs every Black-76 entry point shares; throws `InputError` naming the field. */
 export function checkBlackInputs(

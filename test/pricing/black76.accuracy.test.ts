@@ -13,7 +13,12 @@
  * Every case goes through the scalar `black76` and, as one batch, through `black76Columns`.
  */
 import { describe, expect, it } from 'vitest';
-import { black76, black76Columns, black76PriceColumns } from '../../src/pricing/black76.js';
+import {
+  allocateGreekColumns,
+  black76,
+  black76Columns,
+  black76PriceColumns,
+} from '../../src/pricing/black76.js';
 import {
   type Black76Case,
   describeCase,
@@ -115,16 +120,7 @@ describe('black76 against the mpmath reference', () => {
       input.vol[i] = c.vol;
       input.rate[i] = c.rate;
     });
-    const out = {
-      price: new Float64Array(n),
-      delta: new Float64Array(n),
-      gamma: new Float64Array(n),
-      vega: new Float64Array(n),
-      theta: new Float64Array(n),
-      rho: new Float64Array(n),
-      vanna: new Float64Array(n),
-      volga: new Float64Array(n),
-    };
+    const out = allocateGreekColumns(n);
     black76Columns(input, out);
     const priceOnly = new Float64Array(n);
     black76PriceColumns(input, priceOnly);
