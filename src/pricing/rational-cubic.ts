@@ -76,6 +76,25 @@ function minimumControl(dl: number, dr: number, slope: number, preferShape: bool
   return Math.max(MIN_CONTROL, rMonotone, rConvex);
 }
 
+/**
+ * r = numerator / denominator (the value matching a second derivative at one end), but never
+ * below the shape-preserving minimum.
+ */
+function shapePreservingControl(
+  numerator: number,
+  denominator: number,
+  dl: number,
+  dr: number,
+  slope: number,
+  preferShape: boolean,
+): number {
+  let r: number;
+  if (isZero(numerator)) r = 0;
+  else if (isZero(denominator)) r = numerator > 0 ? MAX_CONTROL : MIN_CONTROL;
+  else r = numerator / denominator;
+  return Math.max(r, minimumControl(dl, dr, slope, preferShape));
+}
+
 /** r such that the interpolant has second derivative `secondLeft` at xl, kept shape-preserving. */
 export function controlForLeftCurvature(
   xl: number,
@@ -88,13 +107,8 @@ export function controlForLeftCurvature(
   preferShape: boolean,
 ): number {
   const h = xr - xl;
-  const numerator = 0.5 * h * secondLeft + (dr - dl);
-  const denominator = (yr - yl) / h - dl;
-  let r: number;
-  if (isZero(numerator)) r = 0;
-  else if (isZero(denominator)) r = numerator > 0 ? MAX_CONTROL : MIN_CONTROL;
-  else r = numerator / denominator;
-  return Math.max(r, minimumControl(dl, dr, (yr - yl) / h, preferShape));
+  const slope = (yr - yl) / h;
+  return shapePreservingControl(0.5 * h * secondLeft + (dr - dl), slope - dl, dl, dr, slope, preferShape);
 }
 
 /** r such that the interpolant has second derivative `secondRight` at xr, kept shape-preserving. */
@@ -109,11 +123,6 @@ export function controlForRightCurvature(
   preferShape: boolean,
 ): number {
   const h = xr - xl;
-  const numerator = 0.5 * h * secondRight + (dr - dl);
-  const denominator = dr - (yr - yl) / h;
-  let r: number;
-  if (isZero(numerator)) r = 0;
-  else if (isZero(denominator)) r = numerator > 0 ? MAX_CONTROL : MIN_CONTROL;
-  else r = numerator / denominator;
-  return Math.max(r, minimumControl(dl, dr, (yr - yl) / h, preferShape));
+  const slope = (yr - yl) / h;
+  return shapePreservingControl(0.5 * h * secondRight + (dr - dl), dr - slope, dl, dr, slope, preferShape);
 }
