@@ -1,6 +1,7 @@
 /**
  * The `ballast` program as a whole: help, version, and `start` on the embedded snapshot.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,15 @@ describe('ballast --help and --version', () => {
     for (const command of ['price', 'iv', 'start']) {
       expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b.*\\S.*$`, 'm'));
     }
+  });
+
+  it('`npx ballast --help` works from the repository root (the package bin)', () => {
+    const stdout = execFileSync('npx', ['--no-install', 'ballast', '--help'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    for (const command of ['price', 'iv', 'start'])
+      expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
   it('a command help describes its input and output', async () => {
