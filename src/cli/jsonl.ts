@@ -10,10 +10,17 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
-import { BallastError, InputError, ParseError } from '../model/errors.js';
+import { BallastError, InputError } from '../model/errors.js';
+import { nonBlankNumberedLines, type JsonObject, parseJsonObject } from '../model/json-lines.js';
 
-/** A JSON object as parsed from one input line. */
-export type JsonObject = Record<string, unknown>;
+export {
+  finiteField,
+  kindField,
+  numberField,
+  parseJsonObject,
+  positiveField,
+  type JsonObject,
+} from '../model/json-lines.js';
 
 /** A file the command was told to read cannot be opened or read (exit status 2). */
 export class InputFileError extends BallastError {
@@ -103,67 +110,8 @@ export async function* nonBlankLines(
     readError = error;
     lines.close();
   });
-  let lineNumber = 0;
-  for await (const text of lines) {
-    lineNumber += 1;
-    if (text.trim() !== '') yield { lineNumber, text };
-  }
+  yield* nonBlankNumberedLines(lines);
   if (readError !== undefined) throw new InputFileError(inputName, systemReason(readError));
-}
-
-/**
- * Parses one line as a JSON object. Malformed JSON and non-objects (arrays, numbers, strings,
- * null) throw `ParseError` quoting the line.
- */
-export function parseJsonObject(text: string): JsonObject {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ParseError('JSON', abbreviate(text), `malformed (${reason})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    throw new ParseError(
-      'JSON',
-      abbreviate(text),
-      `expected an object such as {"kind":"call",...}, got ${got}`,
-    );
-  }
-  return value as JsonObject;
-}
-
-/** A field that must be a JSON number (a numeric string such as "100" is refused). */
-export function numberField(line: JsonObject, field: string): number {
-  const value = line[field];
-  if (value === undefined) throw new InputError(field, undefined, 'a number');
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
-    throw new InputError(field, value, 'a JSON number, not a string (write 100, not "100")');
-  }
-  if (typeof value !== 'number') throw new InputError(field, value, 'a number');
-  return value;
-}
-
-/** A number field that must be positive and finite. */
-export function positiveField(line: JsonObject, field: string): number {
-  const value = numberField(line, field);
-  if (!Number.isFinite(value) || !(value > 0)) throw new InputError(field, value, 'a positive finite number');
-  return value;
-}
-
-/** A number field that must be finite (any sign). */
-export function finiteField(line: JsonObject, field: string): number {
-  const value = numberField(line, field);
-  if (!Number.isFinite(value)) throw new InputError(field, value, 'a finite number');
-  return value;
-}
-
-/** The option kind field: exactly "call" or "put". */
-export function kindField(line: JsonObject, field = 'kind'): 'call' | 'put' {
-  const value = line[field];
-  if (value === 'call' || value === 'put') return value;
-  throw new InputError(field, value, '"call" or "put"');
 }
 
 /**
@@ -207,10 +155,6 @@ class LineWriter {
     this.bufferedChars = 0;
     if (!this.output.write(chunk)) await once(this.output, 'drain');
   }
-}
-
-function abbreviate(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function systemReason(error: unknown): string {

@@ -1,13 +1,16 @@
 /**
  * A small reader for a Deribit option snapshot in JSON Lines (one `public/ticker`-shaped
  * object per option, as in `data/deribit/btc-options-2020-05-21.jsonl`; fields described in
- * `data/deribit/README.md`). Enough for `ballast start`; the chain reader proper belongs in
- * `src/vol/`.
+ * `data/deribit/README.md`) for `ballast start`, which stops at the first line it cannot use.
+ * Each line is read by the chain reader's `readOptionTicker` (`src/vol/chain.ts`); `readChain`
+ * there reads a whole chain, warning and going on where this stops.
  */
 import { join } from 'node:path';
 
-import { InputError, ParseError } from '../model/errors.js';
+import { BallastError, InputError, ParseError } from '../model/errors.js';
+import { nonNegativeField } from '../model/json-lines.js';
 import type { OptionKind } from '../pricing/types.js';
+import { readOptionTicker, type ChainGreeks } from '../vol/chain.js';
 import { nonBlankLines, openInput, parseJsonObject, type JsonObject } from './jsonl.js';
 import { packageRoot } from './package-root.js';
 
@@ -32,7 +35,7 @@ export interface SnapshotOption {
   /** `mark_iv`, percent (85.05 = 0.8505). */
   markIvPercent: number;
   /** `greeks`: delta per coin, gamma per USD, vega USD per vol point, theta USD per day, rho USD per 1%. */
-  venueGreeks: { delta: number; gamma: number; vega: number; theta: number; rho: number };
+  venueGreeks: ChainGreeks;
 }
 
 /** The default snapshot's absolute path, from the package root (works from any cwd). */
@@ -51,7 +54,7 @@ export async function readSnapshot(path: string): Promise<SnapshotOption[]> {
     try {
       options.push(toSnapshotOption(parseJsonObject(text)));
     } catch (error) {
-      if (error instanceof InputError || error instanceof ParseError) {
+      if (error instanceof BallastError) {
         throw new ParseError(`${path} line`, String(lineNumber), error.message);
       }
       throw error;
@@ -60,59 +63,27 @@ export async function readSnapshot(path: string): Promise<SnapshotOption[]> {
   return options;
 }
 
+/**
+ * One ticker to a snapshot option: the fields through the chain reader's `readOptionTicker`
+ * (one reading of a venue ticker for the whole program), plus the two `start` needs that the
+ * chain keeps differently: `mark_iv` in percent as printed, and greeks, which must be there.
+ */
 function toSnapshotOption(line: JsonObject): SnapshotOption {
-  const instrumentName = stringField(line, 'instrument_name');
-  const optionType = line['option_type'];
-  if (optionType !== 'call' && optionType !== 'put') {
-    throw new InputError('option_type', optionType, '"call" or "put"');
+  const ticker = readOptionTicker(line);
+  if (ticker.venueGreeks === null) {
+    throw new InputError('greeks', line['greeks'], 'an object {delta, gamma, vega, theta, rho}');
   }
-  const greeks = line['greeks'];
-  if (typeof greeks !== 'object' || greeks === null || Array.isArray(greeks)) {
-    throw new InputError('greeks', greeks, 'an object {delta, gamma, vega, theta, rho}');
-  }
-  const g = greeks as JsonObject;
   return {
-    instrumentName,
-    kind: optionType,
-    strike: positive(line, 'strike'),
-    expiryMs: finite(line, 'expiration_timestamp'),
-    timestampMs: finite(line, 'timestamp'),
-    forwardUsd: positive(line, 'underlying_price'),
-    indexUsd: positive(line, 'index_price'),
-    rate: finite(line, 'interest_rate'),
-    markCoin: nonNegative(line, 'mark_price'),
-    markIvPercent: nonNegative(line, 'mark_iv'),
-    venueGreeks: {
-      delta: finite(g, 'delta', 'greeks.delta'),
-      gamma: finite(g, 'gamma', 'greeks.gamma'),
-      vega: finite(g, 'vega', 'greeks.vega'),
-      theta: finite(g, 'theta', 'greeks.theta'),
-      rho: finite(g, 'rho', 'greeks.rho'),
-    },
+    instrumentName: ticker.instrumentName,
+    kind: ticker.kind,
+    strike: ticker.strike,
+    expiryMs: ticker.expiryMs,
+    timestampMs: ticker.timestampMs,
+    forwardUsd: ticker.forwardUsd,
+    indexUsd: ticker.indexUsd,
+    rate: ticker.rate,
+    markCoin: ticker.markCoin,
+    markIvPercent: nonNegativeField(line, 'mark_iv'),
+    venueGreeks: ticker.venueGreeks,
   };
-}
-
-function stringField(line: JsonObject, field: string): string {
-  const value = line[field];
-  if (typeof value !== 'string' || value === '') throw new InputError(field, value, 'a non-empty string');
-  return value;
-}
-
-function finite(line: JsonObject, field: string, name = field): number {
-  const value = line[field];
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new InputError(name, value, 'a finite number');
-  return value;
-}
-
-function positive(line: JsonObject, field: string): number {
-  const value = finite(line, field);
-  if (!(value > 0)) throw new InputError(field, value, 'a positive number');
-  return value;
-}
-
-function nonNegative(line: JsonObject, field: string): number {
-  const value = finite(line, field);
-  if (value < 0) throw new InputError(field, value, 'a number >= 0');
-  return value;
 }
