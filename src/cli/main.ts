@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { BallastError } from '../model/errors.js';
+import { registerChain } from './commands/chain.js';
 import { registerIv } from './commands/iv.js';
 import { registerPrice } from './commands/price.js';
 import { registerStart } from './commands/start.js';
@@ -31,6 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerPrice(program, setExitCode);
   registerIv(program, setExitCode);
   registerStart(program, setExitCode);
+  registerChain(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
 
   try {

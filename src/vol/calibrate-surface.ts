@@ -20,12 +20,7 @@
  * quotes improve the fit (the `previous` rule of `calibrateRawSvi`; for eSSVI a small penalty on
  * moving), so marks do not jump between refits on unchanged quotes.
  */
-import {
-  essviToRawSvi,
-  essviTotalVariance,
-  essviViolation,
-  type EssviSlice,
-} from './essvi.js';
+import { essviToRawSvi, essviTotalVariance, essviViolation, type EssviSlice } from './essvi.js';
 import { nelderMead } from './nelder-mead.js';
 import { calibrateRawSvi } from './svi-calibrate.js';
 import { checkButterfly, sviG, sviTotalVariance, type RawSvi } from './svi.js';
@@ -90,8 +85,14 @@ export function calibrateSurface(
   let before: SliceFit | undefined;
   for (const q of ordered) {
     const previous = options.previous?.slices.find((s) => s.expiryMs === q.expiryMs)?.svi;
-    const fit = model === 'svi' ? fitSviSlice(q, before?.params, previous) : fitEssviSlice(q, before, previous);
-    slices.push({ expiryMs: q.expiryMs, yearsToExpiry: q.yearsToExpiry, forward: q.forward, svi: fit.params });
+    const fit =
+      model === 'svi' ? fitSviSlice(q, before?.params, previous) : fitEssviSlice(q, before, previous);
+    slices.push({
+      expiryMs: q.expiryMs,
+      yearsToExpiry: q.yearsToExpiry,
+      forward: q.forward,
+      svi: fit.params,
+    });
     fits.push(fit);
     before = fit;
   }
@@ -99,7 +100,10 @@ export function calibrateSurface(
 }
 
 /** Fit quality of a slice against its quotes. */
-function quality(q: SliceQuotes, variance: (k: number) => number): { rmseVolPts: number; withinSpreadShare: number } {
+function quality(
+  q: SliceQuotes,
+  variance: (k: number) => number,
+): { rmseVolPts: number; withinSpreadShare: number } {
   const n = q.k.length;
   let sumSq = 0;
   let inside = 0;
@@ -132,7 +136,10 @@ function fitSviSlice(q: SliceQuotes, before: RawSvi | undefined, previous: RawSv
     const dw = 2 * q.mid[j]! * t * h[j]!;
     weight[j] = 1 / (dw * dw);
   }
-  let params = calibrateRawSvi({ k: q.k, w, weight }, { maxWingSlope: 2, ...(previous ? { previous } : {}) }).params;
+  let params = calibrateRawSvi(
+    { k: q.k, w, weight },
+    { maxWingSlope: 2, ...(previous ? { previous } : {}) },
+  ).params;
   // The time of `before` only labels the check's report; the order is what matters.
   if (!admissible(params, before, 0, t)) params = polishSvi(q.k, w, weight, params, before);
   return { expiryMs: q.expiryMs, params, ...quality(q, (k) => sviTotalVariance(params, k)) };
@@ -173,7 +180,8 @@ function polishSvi(
       v += Math.max(0, before.b * (1 + before.rho) - s.b * (1 + s.rho));
       v += Math.max(0, before.b * (1 - before.rho) - s.b * (1 - s.rho));
       const gap = (kk: number): number => Math.max(0, sviTotalVariance(before, kk) - sviTotalVariance(s, kk));
-      for (const u of PENALTY_GRID) v += gap(s.m + s.sigma * Math.sinh(u)) + gap(before.m + before.sigma * Math.sinh(u));
+      for (const u of PENALTY_GRID)
+        v += gap(s.m + s.sigma * Math.sinh(u)) + gap(before.m + before.sigma * Math.sinh(u));
       for (let j = 0; j < k.length; j++) v += gap(k[j]!);
     }
     return v;
@@ -187,10 +195,24 @@ function polishSvi(
     }
     return sum / scale + PENALTY * violation(s);
   };
-  const x0 = [start.a, Math.log(Math.max(start.b, 1e-8)), Math.atanh(Math.max(-0.999, Math.min(0.999, start.rho))), start.m, Math.log(start.sigma)];
-  let best = nelderMead(objective, x0, { initialStep: [0.01 * Math.max(Math.abs(start.a), 1e-4), 0.1, 0.1, 0.05, 0.1], maxIterations: 4000, xTolerance: 1e-12 });
+  const x0 = [
+    start.a,
+    Math.log(Math.max(start.b, 1e-8)),
+    Math.atanh(Math.max(-0.999, Math.min(0.999, start.rho))),
+    start.m,
+    Math.log(start.sigma),
+  ];
+  let best = nelderMead(objective, x0, {
+    initialStep: [0.01 * Math.max(Math.abs(start.a), 1e-4), 0.1, 0.1, 0.05, 0.1],
+    maxIterations: 4000,
+    xTolerance: 1e-12,
+  });
   // A restart from the best point shakes off a collapsed simplex.
-  best = nelderMead(objective, best.x, { initialStep: [1e-4, 0.05, 0.05, 0.02, 0.05], maxIterations: 4000, xTolerance: 1e-12 });
+  best = nelderMead(objective, best.x, {
+    initialStep: [1e-4, 0.05, 0.05, 0.02, 0.05],
+    maxIterations: 4000,
+    xTolerance: 1e-12,
+  });
   return { ...set(best.x) };
 }
 
@@ -234,12 +256,25 @@ function fitEssviSlice(q: SliceQuotes, before: SliceFit | undefined, previous: R
     }
     return loss;
   };
-  const x0 = [Math.log(start.theta), Math.atanh(Math.max(-0.999, Math.min(0.999, start.rho))), Math.log(start.psi)];
+  const x0 = [
+    Math.log(start.theta),
+    Math.atanh(Math.max(-0.999, Math.min(0.999, start.rho))),
+    Math.log(start.psi),
+  ];
   const step = anchor ? 0.01 : 0.2;
-  const result = nelderMead(objective, x0, { initialStep: [step, step, step], maxIterations: 3000, xTolerance: 1e-10 });
+  const result = nelderMead(objective, x0, {
+    initialStep: [step, step, step],
+    maxIterations: 3000,
+    xTolerance: 1e-10,
+  });
   let params: EssviSlice = { ...toSlice(result.x) };
   if (essviViolation(params, prior) > 0) params = repairEssvi(params, prior);
-  return { expiryMs: q.expiryMs, params: essviToRawSvi(params), essvi: params, ...quality(q, (k) => essviTotalVariance(params, k)) };
+  return {
+    expiryMs: q.expiryMs,
+    params: essviToRawSvi(params),
+    essvi: params,
+    ...quality(q, (k) => essviTotalVariance(params, k)),
+  };
 }
 
 /** The eSSVI parameters of a raw SVI slice that came from one (theta = w(0), rho, psi = 2b). */
@@ -255,7 +290,8 @@ function essviStart(q: SliceQuotes, prior: EssviSlice | undefined): EssviSlice {
   let theta = atmVol * atmVol * q.yearsToExpiry;
   if (prior && theta < prior.theta) theta = prior.theta * 1.0001;
   const start: EssviSlice = { theta, rho: -0.1, psi: Math.min(0.5 * Math.sqrt(theta), 1) };
-  if (prior && essviViolation(start, prior) > 0) return { theta, rho: prior.rho, psi: prior.psi * 1.0001 + 1e-9 };
+  if (prior && essviViolation(start, prior) > 0)
+    return { theta, rho: prior.rho, psi: prior.psi * 1.0001 + 1e-9 };
   return start;
 }
 
@@ -272,7 +308,10 @@ function repairEssvi(s: EssviSlice, before: EssviSlice | undefined): EssviSlice 
   psi = Math.min(psi, (4 - 1e-6) / wing, Math.sqrt((4 * theta) / wing) * (1 - 1e-12));
   if (before) {
     // psi - psi1 >= |rho psi - rho1 psi1| holds from psi >= psi1 (1 +- rho1)/(1 +- rho) on.
-    const needed = Math.max((before.psi * (1 + before.rho)) / (1 + rho), (before.psi * (1 - before.rho)) / (1 - rho));
+    const needed = Math.max(
+      (before.psi * (1 + before.rho)) / (1 + rho),
+      (before.psi * (1 - before.rho)) / (1 - rho),
+    );
     if (psi < needed) psi = needed * (1 + 1e-12);
   }
   return { theta, rho, psi };

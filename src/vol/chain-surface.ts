@@ -10,7 +10,12 @@
  */
 import { MS_PER_YEAR } from '../model/time.js';
 import { venueGreeks } from '../pricing/coin.js';
-import { calibrateSurface, type SliceQuotes, type SurfaceFit, type SurfaceModel } from './calibrate-surface.js';
+import {
+  calibrateSurface,
+  type SliceQuotes,
+  type SurfaceFit,
+  type SurfaceModel,
+} from './calibrate-surface.js';
 import { formatChainWarning, quotesByExpiry, type Chain, type ChainQuote } from './chain.js';
 import { sviTotalVariance } from './svi.js';
 import { butterflyBySlice, calendarBySlice } from './surface-checks.js';
@@ -100,7 +105,9 @@ export function chainReport(chain: Chain, fit: ChainFit): ChainReport {
   const surface = fit.surface;
   const instruments = chain.quotes.map((q): ChainInstrumentReport => {
     const greeks =
-      q.ivMark === null ? null : venueGreeks(q.kind, q.forwardUsd, q.strike, q.yearsToExpiry, q.ivMark, q.rate);
+      q.ivMark === null
+        ? null
+        : venueGreeks(q.kind, q.forwardUsd, q.strike, q.yearsToExpiry, q.ivMark, q.rate);
     const fitted = surface.yearsTo(q.expiryMs) > 0 ? surface.vol(q.strike, q.expiryMs) : null;
     return {
       instrument_name: q.instrumentName,

@@ -8,7 +8,13 @@
  *   of times between and around the expiries, plus the wing slopes b (1 +- rho) (which decide
  *   the order beyond any finite grid).
  */
-import { checkButterfly, sviMinimumVariance, sviTotalVariance, type ButterflyCheck, type RawSvi } from './svi.js';
+import {
+  checkButterfly,
+  sviMinimumVariance,
+  sviTotalVariance,
+  type ButterflyCheck,
+  type RawSvi,
+} from './svi.js';
 import type { VolSurface } from './surface.js';
 
 /** Relative tolerance for a decrease of total variance in time (rounding only). */
@@ -26,12 +32,18 @@ function calendarGrid(scale: number): Float64Array {
   const reach = 8 * Math.sqrt(scale);
   return Float64Array.from({ length: 801 }, (_, i) => {
     const j = i - 400;
-    return Math.abs(j) <= 200 ? (reach * j) / 200 : Math.sign(j) * reach * (1 + (9 * (Math.abs(j) - 200)) / 200);
+    return Math.abs(j) <= 200
+      ? (reach * j) / 200
+      : Math.sign(j) * reach * (1 + (9 * (Math.abs(j) - 200)) / 200);
   });
 }
 
 /** Largest relative decrease of total variance from `w1` to `w2` on the grid. */
-function worstDecrease(w1: (k: number) => number, w2: (k: number) => number, grid: Float64Array): [number, number] {
+function worstDecrease(
+  w1: (k: number) => number,
+  w2: (k: number) => number,
+  grid: Float64Array,
+): [number, number] {
   let worst = -Infinity;
   let at = 0;
   for (const k of grid) {
