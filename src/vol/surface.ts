@@ -19,6 +19,7 @@
  */
 import { InputError } from '../model/errors.js';
 import { MS_PER_YEAR } from '../model/time.js';
+import { ForwardCurve } from './forward-curve.js';
 import { sviD2wDk2, sviDwDk, sviTotalVariance, type RawSvi } from './svi.js';
 
 /** A fitted slice: its expiry, time to it from the as-of time, forward and raw SVI parameters. */
@@ -29,30 +30,12 @@ export interface SurfaceSlice {
   svi: RawSvi;
 }
 
-/** Anything that gives a forward for an expiry (a `ForwardCurve` does). */
+/**
+ * Anything that gives a forward for an expiry. By default a `ForwardCurve` through the slices'
+ * forwards (log-forward linear in time between expiries, constant carry beyond).
+ */
 export interface ForwardSource {
   forward(expiryMs: number): number;
-}
-
-/** Forwards from the slices themselves: log-forward linear in time (constant carry), flat carry outside. */
-export class SliceForwards implements ForwardSource {
-  constructor(
-    private readonly asOfMs: number,
-    private readonly slices: readonly SurfaceSlice[],
-  ) {}
-
-  forward(expiryMs: number): number {
-    const s = this.slices;
-    if (s.length === 1) return s[0]!.forward;
-    const t = (expiryMs - this.asOfMs) / MS_PER_YEAR;
-    let i = 0;
-    while (i < s.length - 2 && t > s[i + 1]!.yearsToExpiry) i++;
-    const a = s[i]!;
-    const b = s[i + 1]!;
-    if (t === b.yearsToExpiry) return b.forward;
-    const carry = Math.log(b.forward / a.forward) / (b.yearsToExpiry - a.yearsToExpiry);
-    return a.forward * Math.exp(carry * (t - a.yearsToExpiry));
-  }
 }
 
 /** Where t falls: the two slices and the weights of their total variances, plus a constant. */
@@ -87,7 +70,7 @@ export class VolSurface {
       }
     }
     this.slices = sorted;
-    this.forwards = forwards ?? new SliceForwards(asOfMs, sorted);
+    this.forwards = forwards ?? new ForwardCurve(asOfMs, sorted);
     const first = sorted[0]!.svi;
     this.blend = { lower: first, upper: first, lowerWeight: 0, upperWeight: 0, shift: 0 };
   }

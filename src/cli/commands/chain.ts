@@ -8,9 +8,8 @@
  */
 import { createInterface } from 'node:readline';
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
-import { InputError } from '../../model/errors.js';
 import { MS_PER_DAY } from '../../model/time.js';
 import type { SurfaceModel } from '../../vol/calibrate-surface.js';
 import { readChain } from '../../vol/chain.js';
@@ -32,11 +31,8 @@ export function registerChain(program: Command, setExitCode: (code: number) => v
     )
     .option('-i, --input <file>', 'chain snapshot file instead of the embedded one')
     .option('--json', 'print one JSON object instead of the table')
-    .option('--model <model>', 'surface model: svi (default) or essvi', 'svi')
+    .addOption(new Option('--model <model>', 'surface model').choices(['svi', 'essvi']).default('svi'))
     .action(async (options: { input?: string; json?: boolean; model: string }) => {
-      if (options.model !== 'svi' && options.model !== 'essvi') {
-        throw new InputError('--model', options.model, '"svi" or "essvi"');
-      }
       const path = options.input ?? defaultSnapshotPath();
       const input = await openInput(path);
       const chain = await readChain(createInterface({ input, crlfDelay: Infinity }));
