@@ -4,6 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { pricingBenchmark } from './pricing.js';
+import { surfaceBenchmark } from './surface.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
 
@@ -26,6 +27,16 @@ async function main(): Promise<void> {
   console.log(
     '\nTargets on the 2-core machine: price + greeks <= 100 ns, implied vol <= 400 ns, ratio <= 6.',
   );
+  const v = await surfaceBenchmark();
+  console.log('\n## Volatility surface (ms, median of samples)\n');
+  console.log(
+    '| chain | read + implied vols | calibrate | refit from previous | re-mark (vol, price, greeks) |',
+  );
+  console.log('|---|---|---|---|---|');
+  console.log(
+    `| 2020-05-21, ${v.options} options, ${v.expiries} expiries | ${fmt(v.readMs, 2)} | ${fmt(v.calibrateMs, 2)} | ${fmt(v.refitMs, 2)} | ${fmt(v.remarkMs, 3)} |`,
+  );
+  console.log('\nTargets: calibration under 50 ms, re-marking under 0.5 ms.');
 }
 
 main().catch((error: unknown) => {

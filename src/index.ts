@@ -1,6 +1,7 @@
 /**
  * Ballast as a library: the instrument model, the pricing core (normal distribution, Black-76,
- * implied volatility by Let's Be Rational) and the coin/USD conversions of inverse options.
+ * implied volatility by Let's Be Rational), the coin/USD conversions of inverse options, and the
+ * volatility surface (forward curve, chain reader, SVI and eSSVI slices, arbitrage checks).
  */
 export * from './model/index.js';
 export * from './pricing/types.js';
@@ -25,3 +26,20 @@ export {
 } from './pricing/implied-vol.js';
 export { normalisedBlackCall, normalisedVega } from './pricing/normalised-black.js';
 export * from './pricing/coin.js';
+export * from './vol/forward-curve.js';
+export * from './vol/chain.js';
+export * from './vol/quote-arbitrage.js';
+export * from './vol/svi.js';
+export { calibrateRawSvi, type SviCalibration, type SviSliceData } from './vol/svi-calibrate.js';
+export * from './vol/essvi.js';
+export * from './vol/surface.js';
+export * from './vol/surface-checks.js';
+export {
+  calibrateSurface,
+  type CalibrationOptions,
+  type SliceFit,
+  type SliceQuotes,
+  type SurfaceFit,
+  type SurfaceModel,
+} from './vol/calibrate-surface.js';
+export * from './vol/chain-surface.js';
