@@ -1,0 +1,364 @@
+/**
+ * The ledger: inventory events folded into positions, P&L, cash, fees and funding, the same
+ * for any order of arrival.
+ *
+ * Each instrument keeps its events in canonical order (timestamp, sequence, id) and its state
+ * is their fold (`position.ts`). An event that arrives in order is applied to the state; a late
+ * one is inserted and the instrument is refolded from its first event, so the state equals the
+ * in-order one. Cash is the sum of each instrument's contributions and of the account's own
+ * movements (deposits, withdrawals, transfers): integer sums, so their order does not matter.
+ * An option delivered physically adds a conversion to its future's fold, which is refolded with
+ * it. The same venue and id twice changes nothing and is reported as a duplicate.
+ *
+ * Pure: no I/O, no clock. The journal (`src/store/`) persists the events and replays them here.
+ */
+import { InputError } from '../model/errors.js';
+import {
+  compareEvents,
+  eventKey,
+  eventToJson,
+  isInstrumentEvent,
+  validateEvent,
+  type InstrumentEvent,
+  type InventoryEvent,
+  type MarkEvent,
+} from './events.js';
+import { ZERO, type Money } from './money.js';
+import {
+  addTo,
+  applyStep,
+  averagePrice,
+  conversionFuture,
+  newPosition,
+  sessionUnrealizedPnl,
+  unrealizedPnl,
+  valueAt,
+  type Conversion,
+  type PositionState,
+  type PositionStep,
+} from './position.js';
+
+/** What `apply` did with an event. */
+export interface ApplyResult {
+  status: 'applied' | 'duplicate';
+  /** For a duplicate: whether it has the same content as the event already applied. */
+  identical?: boolean;
+  /** Instruments refolded because the event was late (empty when applied in order). */
+  refolded: string[];
+}
+
+/** A summary of `applyAll`. */
+export interface ApplyAllResult {
+  applied: number;
+  /** Events already in the ledger (same venue and id), in the order given. */
+  duplicates: InventoryEvent[];
+  /** Duplicates whose content differs from the event already applied. */
+  conflicts: InventoryEvent[];
+}
+
+/** One position as the ledger shows it. */
+export interface PositionView {
+  instrument: string;
+  settlementCurrency: string;
+  /** Signed, in the venue's unit. */
+  amount: Money;
+  /** In the instrument's price currency; null when flat. */
+  averagePrice: Money | null;
+  realizedPnl: Money;
+  sessionRealizedPnl: Money;
+  fundingReceived: Money;
+  fills: number;
+}
+
+/** Money by currency code. */
+export type ByCurrency = Record<string, Money>;
+
+/** Mark prices by instrument name, in each instrument's price currency. */
+export type Marks = Readonly<Record<string, Money>>;
+
+export class Ledger {
+  private readonly events = new Map<string, InventoryEvent>();
+  private readonly streams = new Map<string, InstrumentEvent[]>();
+  private readonly states = new Map<string, PositionState>();
+  /** Conversions into each future, by the option delivery's key. */
+  private readonly conversions = new Map<string, Map<string, Conversion>>();
+  private readonly accountCash = new Map<string, Money>();
+  private readonly markEvents: MarkEvent[] = [];
+
+  /**
+   * Applies one event. Throws `InputError` (naming the field) for an invalid event, and then
+   * changes nothing. Returns whether it was applied or a duplicate, and what was refolded.
+   */
+  apply(event: InventoryEvent): ApplyResult {
+    validateEvent(event);
+    const key = eventKey(event);
+    const previous = this.events.get(key);
+    if (previous !== undefined) {
+      return { status: 'duplicate', identical: sameContent(previous, event), refolded: [] };
+    }
+    if (isInstrumentEvent(event)) return this.applyInstrumentEvent(key, event);
+    this.events.set(key, event);
+    switch (event.type) {
+      case 'deposit':
+        addTo(this.accountCash, event.currency, event.amount);
+        break;
+      case 'withdrawal':
+        addTo(this.accountCash, event.currency, -event.amount);
+        break;
+      case 'transfer':
+        addTo(this.accountCash, event.currency, event.amount);
+        break;
+      case 'mark':
+        insertSorted(this.markEvents, event);
+        break;
+    }
+    return { status: 'applied', refolded: [] };
+  }
+
+  /** Applies events in the order given (any order gives the same state); validates each first. */
+  applyAll(events: Iterable<InventoryEvent>): ApplyAllResult {
+    const list = [...events];
+    list.forEach((event, index) => {
+      try {
+        validateEvent(event);
+      } catch (error) {
+        if (error instanceof InputError) {
+          throw new InputError(`events[${index}].${error.field}`, error.value, error.expected);
+        }
+        throw error;
+      }
+    });
+    const result: ApplyAllResult = { applied: 0, duplicates: [], conflicts: [] };
+    for (const event of list) {
+      const outcome = this.apply(event);
+      if (outcome.status === 'applied') {
+        result.applied += 1;
+      } else {
+        result.duplicates.push(event);
+        if (outcome.identical === false) result.conflicts.push(event);
+      }
+    }
+    return result;
+  }
+
+  /** Number of distinct events applied. */
+  get eventCount(): number {
+    return this.events.size;
+  }
+
+  /** Whether an event with this venue and id has been applied. */
+  has(venue: string, id: string): boolean {
+    return this.events.has(eventKey({ venue, id, timestampMs: 0, sequence: 0 }));
+  }
+
+  /** The position of one instrument (flat and empty if it never traded). */
+  position(instrument: string): PositionView {
+    return view(this.states.get(instrument) ?? newPosition(instrument));
+  }
+
+  /** Every instrument the ledger has seen, by name; `openOnly` keeps non-zero amounts. */
+  positions(openOnly = false): PositionView[] {
+    return [...this.states.values()]
+      .filter((state) => !openOnly || state.amount !== ZERO)
+      .map(view)
+      .sort((a, b) => (a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0));
+  }
+
+  /** Cash balance by currency after settlements (not equity): premiums, fees, settled P&L, deliveries, transfers. */
+  cash(): ByCurrency {
+    const total = new Map(this.accountCash);
+    for (const state of this.states.values())
+      for (const [ccy, amount] of state.cash) addTo(total, ccy, amount);
+    return toRecord(total);
+  }
+
+  /** Fees paid by currency (rebates negative), trading and delivery. */
+  feesPaid(): ByCurrency {
+    return this.sumBy((state) => state.feesPaid);
+  }
+
+  /** Perpetual funding received (paid negative) by settlement currency. */
+  fundingReceived(): ByCurrency {
+    return this.sumBy((state) => new Map([[state.settlementCurrency, state.fundingReceived]]));
+  }
+
+  /** Trading P&L realized over the instruments' lives, by settlement currency (fees and funding excluded). */
+  realizedPnl(): ByCurrency {
+    return this.sumBy((state) => new Map([[state.settlementCurrency, state.realizedPnl]]));
+  }
+
+  /**
+   * Unrealized P&L of open positions at `marks`, by settlement currency. Throws `InputError` on
+   * `marks.<instrument>` when an open position has no mark.
+   */
+  unrealizedPnl(marks: Marks): ByCurrency {
+    return this.sumBy((state) =>
+      state.amount === ZERO
+        ? new Map()
+        : new Map([[state.settlementCurrency, unrealizedPnl(state, markOf(marks, state.instrument))]]),
+    );
+  }
+
+  /**
+   * Mark-to-market value by currency at `marks`: cash, plus futures' unsettled session P&L
+   * (realized and unrealized at the mark), plus options' value at the mark (amount x price).
+   */
+  equity(marks: Marks): ByCurrency {
+    const total = new Map(Object.entries(this.cash()));
+    for (const state of this.states.values()) {
+      const ccy = state.settlementCurrency;
+      if (state.booking === 'option') {
+        if (state.amount !== ZERO)
+          addTo(total, ccy, valueAt('option', state.amount, markOf(marks, state.instrument)));
+      } else {
+        addTo(total, ccy, state.sessionRealizedPnl);
+        if (state.amount !== ZERO)
+          addTo(total, ccy, sessionUnrealizedPnl(state, markOf(marks, state.instrument)));
+      }
+    }
+    return toRecord(total);
+  }
+
+  /** The mark events applied, in canonical order. */
+  marks(): readonly MarkEvent[] {
+    return this.markEvents;
+  }
+
+  private applyInstrumentEvent(key: string, event: InstrumentEvent): ApplyResult {
+    this.events.set(key, event);
+    const stream = this.streams.get(event.instrument) ?? [];
+    this.streams.set(event.instrument, stream);
+    const last = stream[stream.length - 1];
+    const inOrder = last === undefined || compareEvents(last, event) < 0;
+    const pending = this.conversions.get(event.instrument);
+    const pendingLate =
+      pending !== undefined && [...pending.values()].some((c) => c.timestampMs > event.timestampMs);
+    if (inOrder && !pendingLate) {
+      stream.push(event);
+      const state = this.states.get(event.instrument) ?? newPosition(event.instrument);
+      this.states.set(event.instrument, state);
+      const before = state.conversions.length;
+      applyStep(state, event);
+      const refolded: string[] = [];
+      if (state.conversions.length > before) this.routeConversions(state, refolded);
+      return { status: 'applied', refolded };
+    }
+    insertSorted(stream, event);
+    const refolded: string[] = [];
+    this.refold(event.instrument, refolded);
+    return { status: 'applied', refolded };
+  }
+
+  /** Refolds one instrument from its events and conversions; cascades to a future it converts into. */
+  private refold(instrument: string, refolded: string[]): void {
+    const state = newPosition(instrument);
+    for (const step of this.steps(instrument)) applyStep(state, step);
+    this.states.set(instrument, state);
+    refolded.push(instrument);
+    this.routeConversions(state, refolded);
+  }
+
+  /** The fold's steps: events in canonical order, each conversion before events at or after its time. */
+  private steps(instrument: string): PositionStep[] {
+    const events = this.streams.get(instrument) ?? [];
+    const conversions = [...(this.conversions.get(instrument)?.values() ?? [])].sort(compareConversions);
+    const steps: PositionStep[] = [];
+    let next = 0;
+    for (const event of events) {
+      while (
+        next < conversions.length &&
+        (conversions[next] as Conversion).timestampMs <= event.timestampMs
+      ) {
+        steps.push({ ...(conversions[next] as Conversion), type: 'conversion' });
+        next += 1;
+      }
+      steps.push(event);
+    }
+    for (; next < conversions.length; next += 1)
+      steps.push({ ...(conversions[next] as Conversion), type: 'conversion' });
+    return steps;
+  }
+
+  /**
+   * Records an option's conversions in its future (replacing what an earlier fold of the option
+   * routed there) and refolds the future when they changed.
+   */
+  private routeConversions(state: PositionState, refolded: string[]): void {
+    const future = conversionFuture(state.instrument);
+    if (future === null) return;
+    const existing = this.conversions.get(future) ?? new Map<string, Conversion>();
+    const wanted = new Map(state.conversions.map((conversion) => [conversion.key, conversion]));
+    let changed = false;
+    for (const [key, old] of existing) {
+      if (old.source === state.instrument && !wanted.has(key)) {
+        existing.delete(key);
+        changed = true;
+      }
+    }
+    for (const [key, conversion] of wanted) {
+      const old = existing.get(key);
+      if (old === undefined || old.amount !== conversion.amount || old.price !== conversion.price) {
+        existing.set(key, conversion);
+        changed = true;
+      }
+    }
+    this.conversions.set(future, existing);
+    if (changed) this.refold(future, refolded);
+  }
+
+  private sumBy(pick: (state: PositionState) => Map<string, Money>): ByCurrency {
+    const total = new Map<string, Money>();
+    for (const state of this.states.values())
+      for (const [ccy, amount] of pick(state)) addTo(total, ccy, amount);
+    return toRecord(total);
+  }
+}
+
+function view(state: PositionState): PositionView {
+  return {
+    instrument: state.instrument,
+    settlementCurrency: state.settlementCurrency,
+    amount: state.amount,
+    averagePrice: averagePrice(state),
+    realizedPnl: state.realizedPnl,
+    sessionRealizedPnl: state.sessionRealizedPnl,
+    fundingReceived: state.fundingReceived,
+    fills: state.fills,
+  };
+}
+
+function markOf(marks: Marks, instrument: string): Money {
+  const mark = marks[instrument];
+  if (typeof mark !== 'bigint' || mark < ZERO) {
+    throw new InputError(`marks.${instrument}`, mark, 'a non-negative mark price for an open position');
+  }
+  return mark;
+}
+
+function compareConversions(a: Conversion, b: Conversion): number {
+  if (a.timestampMs !== b.timestampMs) return a.timestampMs - b.timestampMs;
+  if (a.sequence !== b.sequence) return a.sequence - b.sequence;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Inserts into a list kept in canonical order (binary search; equal keys cannot occur). */
+function insertSorted<E extends InventoryEvent>(list: E[], event: E): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEvents(list[mid] as E, event) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, event);
+}
+
+function sameContent(a: InventoryEvent, b: InventoryEvent): boolean {
+  return JSON.stringify(eventToJson(a)) === JSON.stringify(eventToJson(b));
+}
+
+function toRecord(map: Map<string, Money>): ByCurrency {
+  const out: ByCurrency = {};
+  for (const ccy of [...map.keys()].sort()) out[ccy] = map.get(ccy) ?? ZERO;
+  return out;
+}
