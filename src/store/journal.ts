@@ -1,0 +1,107 @@
+/**
+ * The journal store as the core sees it: an append-only sequence of events, each identified by
+ * its venue and the venue's id (the trade id for a fill), replayed in the canonical order, plus
+ * snapshots of a fold with the journal position they cover.
+ *
+ * The store knows nothing of the event types: a record carries the few fields the store indexes
+ * (identity, canonical-order key, type, instrument) and the event's JSON text, which the core
+ * writes and reads (`eventToJson` / `eventFromJson` in `src/inventory/events.ts`). Adapters:
+ * `src/store/sqlite/journal.ts` (embedded, the default); PostgreSQL later.
+ */
+
+/** One journaled event: the indexed fields and the event's JSON form. */
+export interface JournalRecord {
+  /** The venue the event comes from (`deribit`, `sim`, ...). */
+  venue: string;
+  /** The venue's id of the event, unique per venue (a fill's trade id). */
+  id: string;
+  /** The venue's timestamp, ms since the Unix epoch: the first key of the canonical order. */
+  timestampMs: number;
+  /** The venue's sequence (a fill's trade sequence; 0 when the event has none): second key. */
+  sequence: number;
+  /** The event type (`fill`, `funding`, `settlement`, ...). */
+  type: string;
+  /** The instrument the event concerns, or null (deposits, transfers). */
+  instrument: string | null;
+  /** The event's JSON form, stored and returned as it is given. */
+  body: string;
+}
+
+/** A record as the journal returns it: with its append position. */
+export interface StoredRecord extends JournalRecord {
+  /** Position in append order: 1 for the first record, increasing, never reused. */
+  seq: number;
+}
+
+/** What one `append` did. */
+export interface AppendResult {
+  /** Records newly journaled. */
+  appended: number;
+  /** Records whose (venue, id) was already journaled (or repeated earlier in the same batch), in
+   * the order given; they changed nothing. */
+  duplicates: JournalRecord[];
+}
+
+/** Which records a replay returns. */
+export interface ReplayOptions {
+  /** Only records appended after this position (`StoredRecord.seq`): the tail after a snapshot. */
+  afterSeq?: number;
+}
+
+/** A saved state of a fold over the journal. */
+export interface JournalSnapshot {
+  /** The fold covers every record with `seq <= coversSeq` and none after. */
+  coversSeq: number;
+  /** The fold's state as JSON text; the store does not read it. */
+  state: string;
+}
+
+/**
+ * The journal. Every method is synchronous: the engine is one single-threaded loop, and a
+ * journaled event must be durable before the caller acts on it. A replay reads the journal as
+ * it iterates: finish it (or leave the loop) before calling another method.
+ */
+export interface JournalStore {
+  /**
+   * Appends `records` in one transaction: either every new record is journaled or, if any
+   * record is invalid or the write fails, none is. A record whose (venue, id) is already
+   * journaled is not written again and is returned in `duplicates`.
+   */
+  append(records: readonly JournalRecord[]): AppendResult;
+  /**
+   * The records in canonical order: timestamp, then sequence, then id (compared as UTF-8
+   * bytes), then venue, so that the order is total and independent of arrival.
+   */
+  replay(options?: ReplayOptions): Iterable<StoredRecord>;
+  /**
+   * The same order as `replay`, only the bodies: the fast path for rebuilding a fold, which
+   * reads everything it needs from the body (materialising the other columns of a million
+   * records costs more than reading the journal).
+   */
+  replayBodies(options?: ReplayOptions): Iterable<string>;
+  /** The record journaled under (venue, id), if any. */
+  get(venue: string, id: string): StoredRecord | undefined;
+  /** Number of journaled records. */
+  count(): number;
+  /** The position of the last appended record (0 when empty). */
+  lastSeq(): number;
+  /** Saves a snapshot; `coversSeq` must not exceed `lastSeq()`. */
+  saveSnapshot(snapshot: JournalSnapshot): void;
+  /** The snapshot with the highest `coversSeq` (the latest saved among equals), if any. */
+  loadSnapshot(): JournalSnapshot | undefined;
+  /** Closes the store; no method may be called afterwards. */
+  close(): void;
+}
+
+/**
+ * Compares two records in the canonical order (timestamp, sequence, id, venue), the order
+ * `JournalStore.replay` returns. Ids and venues compare as code units, which equals SQLite's
+ * byte order for the ASCII ids venues use.
+ */
+export function compareCanonical(a: JournalRecord, b: JournalRecord): number {
+  if (a.timestampMs !== b.timestampMs) return a.timestampMs < b.timestampMs ? -1 : 1;
+  if (a.sequence !== b.sequence) return a.sequence < b.sequence ? -1 : 1;
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  if (a.venue !== b.venue) return a.venue < b.venue ? -1 : 1;
+  return 0;
+}

@@ -1,0 +1,140 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InputError, UnsupportedError } from '../../src/model/errors.js';
+import { compareCanonical, type JournalRecord } from '../../src/store/journal.js';
+import { JOURNAL_SCHEMA_VERSION, SqliteJournal } from '../../src/store/sqlite/journal.js';
+
+function record(id: string, timestampMs: number, sequence = 0, venue = 'deribit'): JournalRecord {
+  return {
+    venue,
+    id,
+    timestampMs,
+    sequence,
+    type: 'fill',
+    instrument: 'BTC-PERPETUAL',
+    body: JSON.stringify({ id, timestampMs, sequence }),
+  };
+}
+
+let dir: string;
+let path: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ballast-journal-'));
+  path = join(dir, 'journal.db');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SqliteJournal', () => {
+  it('journals a fill once: the same (venue, id) again is reported as a duplicate and changes nothing', () => {
+    const journal = SqliteJournal.open(path);
+    expect(journal.append([record('t1', 1000), record('t2', 2000)])).toEqual({ appended: 2, duplicates: [] });
+    const again = { ...record('t1', 1000), body: '{"other":true}' };
+    const result = journal.append([again, record('t3', 3000), record('t3', 3000)]);
+    expect(result.appended).toBe(1);
+    expect(result.duplicates).toEqual([again, record('t3', 3000)]);
+    expect(journal.count()).toBe(3);
+    expect(journal.lastSeq()).toBe(3);
+    expect(journal.get('deribit', 't1')?.body).toBe(record('t1', 1000).body);
+    // The same id on another venue is another event.
+    expect(journal.append([record('t1', 1000, 0, 'sim')]).appended).toBe(1);
+    journal.close();
+  });
+
+  it('replays in canonical order (timestamp, sequence, id, venue) whatever the order of arrival', () => {
+    const journal = SqliteJournal.open(path);
+    const records = [
+      record('b', 2000, 5),
+      record('a', 2000, 5),
+      record('z', 1000, 9),
+      record('c', 2000, 4),
+      record('a', 2000, 5, 'another'),
+      record('late', 500, 0),
+    ];
+    for (const r of records) journal.append([r]);
+    const replayed = [...journal.replay()];
+    const expected = [...records].sort(compareCanonical);
+    expect(replayed.map(({ seq: _seq, ...r }) => r)).toEqual(expected);
+    expect(replayed.map((r) => r.id)).toEqual(['late', 'z', 'c', 'a', 'a', 'b']);
+    expect([...journal.replayBodies()]).toEqual(expected.map((r) => r.body));
+    // The tail after position 3 (the first three appended), still in canonical order.
+    expect([...journal.replay({ afterSeq: 3 })].map((r) => [r.seq, r.id])).toEqual([
+      [6, 'late'],
+      [4, 'c'],
+      [5, 'a'],
+    ]);
+    journal.close();
+  });
+
+  it('appends a batch atomically: a bad record half-way leaves nothing of the batch', () => {
+    const journal = SqliteJournal.open(path);
+    journal.append([record('t0', 1)]);
+    const bad = { ...record('t2', 3), timestampMs: 1.5 };
+    expect(() => journal.append([record('t1', 2), bad, record('t3', 4)])).toThrow(
+      /records\[1\]\.timestampMs: got 1\.5/,
+    );
+    expect(() => journal.append([record('t1', 2), { ...record('t4', 5), venue: '' }])).toThrow(InputError);
+    expect(journal.count()).toBe(1);
+    expect(journal.get('deribit', 't1')).toBeUndefined();
+    expect(journal.lastSeq()).toBe(1);
+    journal.close();
+  });
+
+  it('refuses to update or delete a journaled event', () => {
+    const journal = SqliteJournal.open(path);
+    journal.append([record('t1', 1)]);
+    journal.close();
+    const db = new Database(path);
+    expect(() => db.prepare("UPDATE events SET body = '{}'").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
+    db.close();
+  });
+
+  it('saves and loads snapshots with the position they cover', () => {
+    const journal = SqliteJournal.open(path);
+    expect(journal.loadSnapshot()).toBeUndefined();
+    journal.append([record('t1', 1), record('t2', 2)]);
+    const state = JSON.stringify({ positions: { 'BTC-PERPETUAL': '100' }, cash: { BTC: '-0.001' } });
+    journal.saveSnapshot({ coversSeq: 1, state: '{"old":true}' });
+    journal.saveSnapshot({ coversSeq: 2, state });
+    journal.saveSnapshot({ coversSeq: 1, state: '{"older":true}' });
+    expect(journal.loadSnapshot()).toEqual({ coversSeq: 2, state });
+    expect(() => journal.saveSnapshot({ coversSeq: 3, state })).toThrow(/coversSeq: got 3, expected at most/);
+    journal.close();
+  });
+
+  it('keeps everything across close and reopen, in WAL mode', () => {
+    const journal = SqliteJournal.open(path);
+    journal.append([record('t2', 2), record('t1', 1)]);
+    journal.saveSnapshot({ coversSeq: 2, state: '{}' });
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    expect(existsSync(`${path}-shm`)).toBe(true);
+    journal.close();
+    const reopened = SqliteJournal.open(path);
+    expect(reopened.count()).toBe(2);
+    expect([...reopened.replay()].map((r) => r.id)).toEqual(['t1', 't2']);
+    expect(reopened.loadSnapshot()).toEqual({ coversSeq: 2, state: '{}' });
+    expect(reopened.append([record('t1', 1)]).duplicates).toHaveLength(1);
+    expect(reopened.append([record('t3', 3)]).appended).toBe(1);
+    expect(reopened.lastSeq()).toBe(3);
+    reopened.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(JOURNAL_SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a file written by a newer schema, or another database', () => {
+    const newer = new Database(path);
+    newer.pragma(`user_version = ${JOURNAL_SCHEMA_VERSION + 1}`);
+    newer.close();
+    expect(() => SqliteJournal.open(path)).toThrow(UnsupportedError);
+    const other = join(dir, 'other.db');
+    const db = new Database(other);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    expect(() => SqliteJournal.open(other)).toThrow(/not a Ballast journal/);
+  });
+});
