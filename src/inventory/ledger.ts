@@ -31,6 +31,7 @@ import {
   conversionFuture,
   newPosition,
   sessionUnrealizedPnl,
+  toMoney,
   unrealizedPnl,
   valueAt,
   type Conversion,
@@ -209,7 +210,7 @@ export class Ledger {
       const ccy = state.settlementCurrency;
       if (state.booking === 'option') {
         if (state.amount !== ZERO)
-          addTo(total, ccy, valueAt('option', state.amount, markOf(marks, state.instrument)));
+          addTo(total, ccy, toMoney(valueAt('option', state.amount, markOf(marks, state.instrument))));
       } else {
         addTo(total, ccy, state.sessionRealizedPnl);
         if (state.amount !== ZERO)

@@ -19,7 +19,24 @@
 import { formatInstrumentName } from '../model/instrument-name.js';
 import type { DeliveryEvent, FillEvent, FundingEvent, SettlementEvent } from './events.js';
 import { requireInstrument } from './events.js';
-import { abs, divMoney, maxMoney, mulDivMoney, mulMoney, parseMoney, ZERO, type Money } from './money.js';
+import {
+  abs,
+  divRound,
+  MONEY_SCALE,
+  maxMoney,
+  mulDivMoney,
+  mulMoney,
+  parseMoney,
+  ZERO,
+  type Money,
+} from './money.js';
+
+/**
+ * Positions keep their values with 12 more decimals than money (units of 10^-24): an option's
+ * `amount x price` is then exact, and an inverse future's `usd / price` loses nothing that shows
+ * at 12 decimals, so the average price and the realized P&L are rounded once, when booked.
+ */
+export const VALUE_SCALE: bigint = MONEY_SCALE * MONEY_SCALE;
 
 /** How an instrument books: by its value formula. */
 export type Booking = 'inverse-future' | 'linear-future' | 'option';
@@ -47,10 +64,10 @@ export interface PositionState {
   settlementCurrency: string;
   /** Signed, in the venue's unit (USD for inverse futures, contracts for options). */
   amount: Money;
-  /** Signed value of the open amount at its entry prices (average price = amount / value or value / amount). */
-  entryValue: Money;
-  /** Futures: signed value of the open amount at the session's reference (last settlement or fill) prices. */
-  sessionValue: Money;
+  /** Signed value of the open amount at its entry prices, in units of 10^-24 (`VALUE_SCALE`). */
+  entryValue: bigint;
+  /** Futures: signed value of the open amount at the session's reference (last settlement or fill) prices, 10^-24. */
+  sessionValue: bigint;
   /** Trading P&L realized over the instrument's life (funding and fees excluded). */
   realizedPnl: Money;
   /** Futures: realized since the last settlement, funding included; moves to cash at settlement. */
@@ -105,9 +122,14 @@ export function newPosition(instrument: string): PositionState {
   };
 }
 
-/** Value of a signed amount at a price (see the module comment). */
-export function valueAt(booking: Booking, amount: Money, price: Money): Money {
-  return booking === 'inverse-future' ? divMoney(amount, price) : mulMoney(amount, price);
+/** Value of a signed amount at a price (see the module comment), in units of 10^-24. */
+export function valueAt(booking: Booking, amount: Money, price: Money): bigint {
+  return booking === 'inverse-future' ? divRound(amount * VALUE_SCALE, price) : amount * price;
+}
+
+/** A value (10^-24) as money (10^-12), rounded half-even. */
+export function toMoney(value: bigint): Money {
+  return divRound(value, MONEY_SCALE);
 }
 
 /** P&L direction: -1 for inverse (P&L = entry value - exit value), +1 otherwise. */
@@ -144,13 +166,15 @@ export function applyStep(state: PositionState, step: PositionStep): void {
 
 /** Unrealized P&L over the position's life at `mark` (the instrument's price currency). */
 export function unrealizedPnl(state: PositionState, mark: Money): Money {
-  return direction(state.booking) * (valueAt(state.booking, state.amount, mark) - state.entryValue);
+  return toMoney(direction(state.booking) * (valueAt(state.booking, state.amount, mark) - state.entryValue));
 }
 
 /** Futures: unrealized P&L since the session's reference prices, at `mark`. 0 for options. */
 export function sessionUnrealizedPnl(state: PositionState, mark: Money): Money {
   if (state.booking === 'option') return ZERO;
-  return direction(state.booking) * (valueAt(state.booking, state.amount, mark) - state.sessionValue);
+  return toMoney(
+    direction(state.booking) * (valueAt(state.booking, state.amount, mark) - state.sessionValue),
+  );
 }
 
 /**
@@ -160,8 +184,9 @@ export function sessionUnrealizedPnl(state: PositionState, mark: Money): Money {
  */
 export function averagePrice(state: PositionState): Money | null {
   if (state.amount === ZERO) return null;
-  if (state.booking === 'inverse-future') return divMoney(abs(state.amount), abs(state.entryValue));
-  return divMoney(state.entryValue, state.amount);
+  if (state.booking === 'inverse-future')
+    return divRound(abs(state.amount) * VALUE_SCALE, abs(state.entryValue));
+  return divRound(state.entryValue, state.amount);
 }
 
 /** Buys (amount > 0) or sells (amount < 0) `amount` at `price`. */
@@ -176,11 +201,11 @@ function trade(state: PositionState, amount: Money, price: Money): void {
     const releasedSession =
       closed === state.amount ? state.sessionValue : mulDivMoney(state.sessionValue, closed, state.amount);
     const exitValue = valueAt(state.booking, closed, price);
-    state.realizedPnl += dir * (exitValue - releasedEntry);
+    state.realizedPnl += toMoney(dir * (exitValue - releasedEntry));
     if (state.booking === 'option') {
-      addTo(state.cash, state.settlementCurrency, exitValue);
+      addTo(state.cash, state.settlementCurrency, toMoney(exitValue));
     } else {
-      state.sessionRealizedPnl += dir * (exitValue - releasedSession);
+      state.sessionRealizedPnl += toMoney(dir * (exitValue - releasedSession));
     }
     state.amount -= closed;
     state.entryValue -= releasedEntry;
@@ -192,14 +217,15 @@ function trade(state: PositionState, amount: Money, price: Money): void {
     state.amount += rest;
     state.entryValue += value;
     state.sessionValue += value;
-    if (state.booking === 'option') addTo(state.cash, state.settlementCurrency, -value);
+    if (state.booking === 'option') addTo(state.cash, state.settlementCurrency, toMoney(-value));
   }
 }
 
 /** Moves the session's realized and unrealized P&L at `price` into cash; `price` becomes the reference. */
 function settleSession(state: PositionState, price: Money): void {
   const reference = valueAt(state.booking, state.amount, price);
-  const sessionPnl = state.sessionRealizedPnl + direction(state.booking) * (reference - state.sessionValue);
+  const sessionPnl =
+    state.sessionRealizedPnl + toMoney(direction(state.booking) * (reference - state.sessionValue));
   addTo(state.cash, state.settlementCurrency, sessionPnl);
   state.sessionRealizedPnl = ZERO;
   state.sessionValue = reference;
@@ -213,7 +239,7 @@ function deliver(state: PositionState, event: DeliveryEvent): void {
   if (state.booking !== 'option') {
     // A future delivers as a last settlement at the delivery price, then is flat.
     const exitValue = valueAt(state.booking, state.amount, price);
-    state.realizedPnl += direction(state.booking) * (exitValue - state.entryValue);
+    state.realizedPnl += toMoney(direction(state.booking) * (exitValue - state.entryValue));
     settleSession(state, price);
     flatten(state);
     return;
@@ -238,7 +264,7 @@ function deliver(state: PositionState, event: DeliveryEvent): void {
       amount: long * futureAmount,
       price: strike,
     });
-    state.realizedPnl -= state.entryValue;
+    state.realizedPnl -= toMoney(state.entryValue);
   } else {
     // Cash: inverse `max(S - K, 0) / S` coin per contract (Deribit support, "Inverse Options":
     // a 100,000 call delivered at 125,000 settles 25,000 USD = 0.2 BTC); linear `max(S - K, 0)`.
@@ -246,7 +272,7 @@ function deliver(state: PositionState, event: DeliveryEvent): void {
       parsed.settlement === 'inverse'
         ? mulDivMoney(state.amount, intrinsic, price)
         : mulMoney(state.amount, intrinsic);
-    state.realizedPnl += payoff - state.entryValue;
+    state.realizedPnl += payoff - toMoney(state.entryValue);
     addTo(state.cash, state.settlementCurrency, payoff);
   }
   flatten(state);
