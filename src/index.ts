@@ -1,7 +1,8 @@
 /**
  * Ballast as a library: the instrument model, the pricing core (normal distribution, Black-76,
  * implied volatility by Let's Be Rational), the coin/USD conversions of inverse options, and the
- * volatility surface (forward curve, chain reader, SVI and eSSVI slices, arbitrage checks).
+ * volatility surface (forward curve, chain reader, SVI and eSSVI slices, arbitrage checks), the
+ * journal store (SQLite) and the import of fills.
  */
 export * from './model/index.js';
 export * from './pricing/types.js';
@@ -43,3 +44,18 @@ export {
   type SurfaceModel,
 } from './vol/calibrate-surface.js';
 export * from './vol/chain-surface.js';
+export * from './store/journal.js';
+export { SqliteJournal, JOURNAL_SCHEMA_VERSION, type SqliteJournalOptions } from './store/sqlite/journal.js';
+export * from './inventory/import/import-fills.js';
+export {
+  readFillLines,
+  formatOfPath,
+  type FillFormat,
+  type FillLine,
+} from './inventory/import/read-fills.js';
+export {
+  FILL_COLUMNS,
+  readFillRow,
+  type FieldProblem,
+  type FillRowResult,
+} from './inventory/import/fill-row.js';
