@@ -4,6 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { pricingBenchmark } from './pricing.js';
+import { journalBenchmark } from './journal.js';
 import { surfaceBenchmark } from './surface.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
@@ -37,6 +38,16 @@ async function main(): Promise<void> {
     `| 2020-05-21, ${v.options} options, ${v.expiries} expiries | ${fmt(v.readMs, 2)} | ${fmt(v.calibrateMs, 2)} | ${fmt(v.refitMs, 2)} | ${fmt(v.remarkMs, 3)} |`,
   );
   console.log('\nTargets: calibration under 50 ms, re-marking under 0.5 ms.');
+  const j = await journalBenchmark();
+  console.log('\n## Journal (SQLite, WAL)\n');
+  console.log(
+    '| records | append (records/s) | import of a fill file (fills/s) | replay (ms) | replay bodies (ms) | rebuild the book (ms) |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  console.log(
+    `| ${j.records} | ${fmt(j.appendPerSecond, 0)} | ${fmt(j.importPerSecond, 0)} (${j.importFills} fills) | ${fmt(j.replayMs, 0)} | ${fmt(j.replayBodiesMs, 0)} | ${fmt(j.rebuildMs, 0)} |`,
+  );
+  console.log('\nTargets: import 200,000 fills/s; rebuild the state of 1,000,000 journaled fills under 3 s.');
 }
 
 main().catch((error: unknown) => {
