@@ -89,7 +89,8 @@ export const NO_STRIKE_BUCKET = 'no strike';
 export const DELTA_ONE_BUCKET = 'delta one';
 export const PERPETUAL_BUCKET = 'PERPETUAL';
 
-const FIELDS = [
+/** The fields of `Greeks`, in their documented order. */
+export const GREEK_FIELDS = [
   'value',
   'delta',
   'blackDelta',
@@ -100,6 +101,7 @@ const FIELDS = [
   'vanna',
   'volga',
 ] as const satisfies readonly (keyof Greeks)[];
+const FIELDS = GREEK_FIELDS;
 const F = FIELDS.length;
 /** Per slot: F coin sums, F USD sums, then the position count. */
 const STRIDE = 2 * F + 1;

@@ -99,8 +99,10 @@ export interface Attribution {
   totalUsd: PnlComponents;
 }
 
-const EXPLAINED = ['delta', 'gamma', 'vega', 'theta', 'vanna', 'volga'] as const;
-const OTHER = ['newTrades', 'fees', 'funding'] as const;
+/** The components the greeks explain, then those that come from events: what `gross` sums. */
+export const EXPLAINED = ['delta', 'gamma', 'vega', 'theta', 'vanna', 'volga'] as const;
+export const FROM_EVENTS = ['newTrades', 'fees', 'funding'] as const;
+const OTHER = FROM_EVENTS;
 
 /**
  * Attributes the P&L from `from` to `to`. Throws `InputError` when `to` is before `from`, or as

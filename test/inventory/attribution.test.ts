@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { attributeEvents, attributePnl, type PnlComponents } from '../../src/inventory/attribution.js';
+import {
+  attributeEvents,
+  attributePnl,
+  EXPLAINED,
+  FROM_EVENTS,
+  type PnlComponents,
+} from '../../src/inventory/attribution.js';
 import type { InventoryEvent } from '../../src/inventory/events.js';
 import { Ledger } from '../../src/inventory/ledger.js';
 import { parseMoney, toNumber, type Money } from '../../src/inventory/money.js';
@@ -52,20 +58,7 @@ const BOOK: readonly BookPosition[] = [
   { instrument: 'BTC-PERPETUAL', amount: 50_000 },
 ];
 
-const COMPONENTS = [
-  'delta',
-  'gamma',
-  'vega',
-  'theta',
-  'vanna',
-  'volga',
-  'newTrades',
-  'fees',
-  'funding',
-  'residual',
-  'total',
-  'gross',
-] as const;
+const COMPONENTS = [...EXPLAINED, ...FROM_EVENTS, 'residual', 'total', 'gross'] as const;
 
 function table(x: PnlComponents): Record<string, string> {
   return Object.fromEntries(COMPONENTS.map((k) => [k, x[k].toFixed(8)]));
@@ -143,17 +136,7 @@ describe('the must-show: a mixed book on the 2020-05-21 snapshot, moved 1% in sp
     console.log(`held positions only: residual / gross = ${(100 * heldShare).toFixed(3)}%`);
     expect(heldShare).toBeLessThan(0.01);
     // Every component is there and the sums hold.
-    for (const k of [
-      'delta',
-      'gamma',
-      'vega',
-      'theta',
-      'vanna',
-      'volga',
-      'newTrades',
-      'fees',
-      'funding',
-    ] as const) {
+    for (const k of [...EXPLAINED, ...FROM_EVENTS]) {
       expect(btc.inCoin[k], k).not.toBe(0);
     }
     const feesInTheHour = events
