@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { BallastError } from '../model/errors.js';
+import { registerBook } from './commands/book.js';
 import { registerChain } from './commands/chain.js';
 import { registerIv } from './commands/iv.js';
 import { registerPrice } from './commands/price.js';
@@ -33,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerIv(program, setExitCode);
   registerStart(program, setExitCode);
   registerChain(program, setExitCode);
+  registerBook(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
 
   try {

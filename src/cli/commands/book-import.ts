@@ -1,0 +1,112 @@
+/**
+ * `ballast book import FILE [--db PATH] [--format jsonl|csv|deribit-trades|deribit-log]
+ * [--skip-invalid REJECTS_FILE]`: validates the whole file, then journals it in committed
+ * batches (`importFills` for the documented format, `importVenueFile` for the venue's JSON).
+ * A progress bar on stderr for large files when stderr is a terminal; one summary line always.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+
+import { importFills, type ImportProgress, type ImportResult } from '../../inventory/import/import-fills.js';
+import { importVenueFile, type VenueFormat } from '../../inventory/venue/import-venue.js';
+import { InputFileError } from '../jsonl.js';
+import { openJournal } from './book-journal.js';
+
+/** The layouts `--format` names. */
+export const IMPORT_FORMATS = ['jsonl', 'csv', 'deribit-trades', 'deribit-log'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** Lines from which an import shows a progress bar (when stderr is a terminal). */
+const PROGRESS_FROM_LINES = 20_000;
+
+export interface BookImportOptions {
+  db: string;
+  format?: ImportFormat;
+  skipInvalid?: string;
+}
+
+/** Runs the import; returns the exit status (0; errors throw and `main` maps them). */
+export async function bookImport(file: string, options: BookImportOptions): Promise<number> {
+  if (!existsSync(file)) throw new InputFileError(file, 'no such file');
+  if (statSync(file).isDirectory()) throw new InputFileError(file, 'is a directory');
+  const format = options.format ?? detectFormat(file);
+  const journal = openJournal(options.db, true);
+  const bar = process.stderr.isTTY ? new ProgressBar() : undefined;
+  try {
+    const common = {
+      ...(options.skipInvalid === undefined ? {} : { skipInvalid: options.skipInvalid }),
+      onProgress: (p: ImportProgress) => bar?.update(p),
+    };
+    const result =
+      format === 'jsonl' || format === 'csv'
+        ? await importFills(file, journal, { ...common, format })
+        : await importVenueFile(file, format as VenueFormat, journal, common);
+    bar?.clear();
+    process.stdout.write(`${summaryLine(file, format, result)}\n`);
+    for (const c of result.conflicts.slice(0, 20)) {
+      process.stderr.write(
+        `warning: line ${c.lineNumber}: ${c.venue} ${c.tradeId} is journaled with other content; kept the journaled one\n`,
+      );
+    }
+    return 0;
+  } finally {
+    bar?.clear();
+    journal.close();
+  }
+}
+
+/** One line: what the import read and did. */
+export function summaryLine(file: string, format: string, r: ImportResult): string {
+  return (
+    `${file} (${format}): ${r.fills} event(s) read, ${r.appended} journaled, ${r.duplicates} already journaled` +
+    `, ${r.conflicts.length} conflict(s), ${r.rejected} rejected`
+  );
+}
+
+/**
+ * The layout of a file without `--format`: `.csv` is CSV; a JSON document holding
+ * `result.trades` or `trades` is the venue's trade history, one holding `result.logs` or `logs`
+ * its transaction log; anything else JSON Lines of the documented format.
+ */
+export function detectFormat(file: string): ImportFormat {
+  if (file.toLowerCase().endsWith('.csv')) return 'csv';
+  const head = readFileSync(file, 'utf8');
+  const first = head.trimStart()[0];
+  if (first !== '{' && first !== '[') return 'csv';
+  try {
+    const doc = JSON.parse(head) as Record<string, unknown>;
+    const result = (doc.result ?? doc) as Record<string, unknown>;
+    if (Array.isArray(result.trades)) return 'deribit-trades';
+    if (Array.isArray(result.logs)) return 'deribit-log';
+  } catch {
+    // Not one JSON document: JSON Lines.
+  }
+  return 'jsonl';
+}
+
+/** A one-line bar redrawn in place on stderr. */
+class ProgressBar {
+  private shown = false;
+
+  update(p: ImportProgress): void {
+    const total = p.totalLines;
+    if (Math.max(total, p.lines) < PROGRESS_FROM_LINES) return;
+    const width = 30;
+    let text: string;
+    if (p.phase === 'validate' || total === 0) {
+      text = `validating ${p.lines.toLocaleString('en-US')} lines`;
+    } else {
+      const fraction = Math.min(1, p.lines / total);
+      const filled = Math.round(fraction * width);
+      text =
+        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
+        `${p.appended.toLocaleString('en-US')} journaled, ${p.duplicates.toLocaleString('en-US')} duplicates`;
+    }
+    process.stderr.write(`\r${text}\u001b[K`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\u001b[K');
+    this.shown = false;
+  }
+}
