@@ -271,7 +271,8 @@ function money(entry: Json, field: string, path: string): Money {
   const value = entry[field];
   if (typeof value !== 'number' && typeof value !== 'string')
     throw new InputError(`${path}.${field}`, value, 'a number');
-  return parseMoney(value, { field: `${path}.${field}` });
+  // A venue average price may carry more than 12 decimals (a mean): rounded half-even, far below the tolerance.
+  return parseMoney(value, { field: `${path}.${field}`, rounding: 'half-even' });
 }
 
 function readSummary(entry: unknown, path: string): VenueSummary {

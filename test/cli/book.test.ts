@@ -2,13 +2,14 @@
  * `ballast book import | show | pnl | reconcile`, run as a user runs them (the built CLI), on
  * temporary journal files.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { ensureBuilt, repoRoot, runCli } from './run-cli.js';
+import { cliPath, ensureBuilt, repoRoot, runCli } from './run-cli.js';
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -267,4 +268,40 @@ describe('ballast book --help', () => {
       expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b.*\\S.*$`, 'm'));
     }
   });
+});
+
+/** util-linux `script` runs a command on a pseudo-terminal: stderr is then a TTY. */
+const hasScript = ((): boolean => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('ballast book import progress', () => {
+  it.skipIf(!hasScript)(
+    'draws a progress bar on a terminal for a large file, then the summary line',
+    () => {
+      const lines = Array.from({ length: 25_000 }, (_, i) =>
+        fill({
+          trade_id: `B${i}`,
+          trade_seq: i,
+          side: i % 2 === 0 ? 'buy' : 'sell',
+          amount: '10',
+          timestamp: T0 + i,
+        }),
+      );
+      const path = write('big.jsonl', lines);
+      const command = [process.execPath, cliPath, 'book', 'import', path, '--db', db]
+        .map((a) => `'${a}'`)
+        .join(' ');
+      const out = execFileSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8' });
+      expect(out).toMatch(/validating 25,000 lines/);
+      expect(out).toMatch(/\[#{30}\] 100% 25,000 journaled/);
+      expect(out).toMatch(/25000 event\(s\) read, 25000 journaled/);
+    },
+    60_000,
+  );
 });

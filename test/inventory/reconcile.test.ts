@@ -139,3 +139,27 @@ describe('reconcile', () => {
     expect(halfUnitOfLastDecimal(m('0.1537'))).toBe(m('0.00005'));
   });
 });
+
+describe('parseAccountSnapshot, other documented shapes', () => {
+  it('reads every currency of private/get_account_summaries and rounds a long average price', () => {
+    // The shape of the documented get_account_summaries example (fields trimmed to those read).
+    const summaries = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2515,
+      result: {
+        id: 10,
+        summaries: [
+          { currency: 'BTC', balance: 302.60065765, equity: 302.61869214 },
+          { currency: 'ETH', balance: 100, equity: 100 },
+        ],
+      },
+    });
+    expect(parseAccountSnapshot(summaries).summaries).toEqual([
+      { currency: 'BTC', balance: m('302.60065765') },
+      { currency: 'ETH', balance: m(100) },
+    ]);
+    const positions =
+      '{"result":[{"instrument_name":"BTC-PERPETUAL","size":50,"direction":"buy","average_price":7440.123456789012345}]}';
+    expect(parseAccountSnapshot(positions).positions[0]?.averagePrice).toBe(m('7440.123456789012'));
+  });
+});

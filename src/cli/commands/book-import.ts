@@ -83,24 +83,29 @@ export function detectFormat(file: string): ImportFormat {
   return 'jsonl';
 }
 
+/**
+ * The progress line for `p`, or null below `PROGRESS_FROM_LINES` lines (a small file needs no
+ * bar): `validating N lines` while the file is checked, then a bar of the journaled part.
+ */
+export function progressLine(p: ImportProgress, width = 30): string | null {
+  const total = p.totalLines;
+  if (Math.max(total, p.lines) < PROGRESS_FROM_LINES) return null;
+  if (p.phase === 'validate' || total === 0) return `validating ${p.lines.toLocaleString('en-US')} lines`;
+  const fraction = Math.min(1, p.lines / total);
+  const filled = Math.round(fraction * width);
+  return (
+    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
+    `${p.appended.toLocaleString('en-US')} journaled, ${p.duplicates.toLocaleString('en-US')} duplicates`
+  );
+}
+
 /** A one-line bar redrawn in place on stderr. */
 class ProgressBar {
   private shown = false;
 
   update(p: ImportProgress): void {
-    const total = p.totalLines;
-    if (Math.max(total, p.lines) < PROGRESS_FROM_LINES) return;
-    const width = 30;
-    let text: string;
-    if (p.phase === 'validate' || total === 0) {
-      text = `validating ${p.lines.toLocaleString('en-US')} lines`;
-    } else {
-      const fraction = Math.min(1, p.lines / total);
-      const filled = Math.round(fraction * width);
-      text =
-        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
-        `${p.appended.toLocaleString('en-US')} journaled, ${p.duplicates.toLocaleString('en-US')} duplicates`;
-    }
+    const text = progressLine(p);
+    if (text === null) return;
     process.stderr.write(`\r${text}\u001b[K`);
     this.shown = true;
   }
