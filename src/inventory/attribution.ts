@@ -29,12 +29,23 @@
  * every component but the residual. USD figures are coin figures at the index of `to`, as the
  * venue displays USD of coin P&L at the current index; the change in USD value of coin already
  * held is not P&L of the book and is not attributed.
+ *
+ * Market states come from a fitted surface (`marketFromSurface`, `moveMarket`) or from two
+ * journaled mark events (`marketFromMark`).
  */
 import { InputError } from '../model/errors.js';
-import { requireInstrument, type InventoryEvent } from './events.js';
+import { MS_PER_YEAR } from '../model/time.js';
+import { inverseOptionImpliedVol } from '../pricing/coin.js';
+import { requireInstrument, type InventoryEvent, type MarkEvent } from './events.js';
 import { Ledger } from './ledger.js';
 import { toNumber } from './money.js';
-import { BookValuation, ledgerPositions, type BookPosition, type MarketState } from './valuation.js';
+import {
+  BookValuation,
+  ledgerPositions,
+  type BookPosition,
+  type MarketState,
+  type UnderlyingMarket,
+} from './valuation.js';
 
 /** A trade after `from`: signed amount in the venue's unit, price in the instrument's price currency. */
 export interface Trade {
@@ -227,6 +238,92 @@ export function attributeEvents(
     }
   }
   return attributePnl({ positions: ledgerPositions(ledger), trades, feesPaid, fundingReceived }, from, to);
+}
+
+/**
+ * A market state from a journaled mark event (marks in each instrument's price currency, index
+ * prices by index name), for inverse instruments of each coin that has an index `<coin>_usd`:
+ * - index: `indexPrices.<coin>_usd`;
+ * - forward of an expiry: the mark of that expiry's future where the event has one; otherwise
+ *   from coin put-call parity (the venue marks `C/F` and `P/F`, so `c - p = 1 - K/F` and
+ *   `F = K / (1 - c + p)`), the median over the strikes with both marks;
+ * - perpetual: its mark (the index when absent);
+ * - vol at a strike and expiry: the implied vol of the out-of-the-money option's mark at that
+ *   forward (the other side's when only it is marked), the venue's way
+ *   (`inverseOptionImpliedVol`), time from the event's timestamp.
+ * A forward or a vol the event cannot give throws `InputError` on `prices` when asked for.
+ */
+export function marketFromMark(event: MarkEvent): MarketState {
+  interface CoinMarks {
+    futures: Map<number, number>;
+    perpetual?: number;
+    options: Map<number, Map<number, { call?: number; put?: number }>>;
+  }
+  const coins = new Map<string, CoinMarks>();
+  for (const [name, money] of Object.entries(event.prices)) {
+    const parsed = requireInstrument(name, `prices.${name}`);
+    if (parsed.settlement !== 'inverse') continue;
+    let marks = coins.get(parsed.base);
+    if (marks === undefined) {
+      marks = { futures: new Map(), options: new Map() };
+      coins.set(parsed.base, marks);
+    }
+    const price = toNumber(money);
+    if (parsed.kind === 'perpetual') marks.perpetual = price;
+    else if (parsed.kind === 'future') marks.futures.set(parsed.expiryMs, price);
+    else {
+      const strikes =
+        marks.options.get(parsed.expiryMs) ?? new Map<number, { call?: number; put?: number }>();
+      marks.options.set(parsed.expiryMs, strikes);
+      const pair = strikes.get(parsed.strike) ?? {};
+      pair[parsed.optionType] = price;
+      strikes.set(parsed.strike, pair);
+    }
+  }
+  const underlyings: Record<string, UnderlyingMarket> = {};
+  for (const [coin, marks] of coins) {
+    const indexMoney = event.indexPrices[`${coin.toLowerCase()}_usd`];
+    if (indexMoney === undefined) continue;
+    const forward = (expiryMs: number): number => {
+      const future = marks.futures.get(expiryMs);
+      if (future !== undefined) return future;
+      const parity: number[] = [];
+      for (const [strike, { call, put }] of marks.options.get(expiryMs) ?? []) {
+        if (call !== undefined && put !== undefined && call - put < 1) parity.push(strike / (1 - call + put));
+      }
+      if (parity.length === 0) {
+        throw new InputError(
+          'prices',
+          new Date(expiryMs).toISOString(),
+          `a future or a call and a put of one strike marked for this ${coin} expiry`,
+        );
+      }
+      parity.sort((a, b) => a - b);
+      const mid = parity.length >> 1;
+      return parity.length % 2 === 1 ? parity[mid]! : 0.5 * (parity[mid - 1]! + parity[mid]!);
+    };
+    const vol = (strike: number, expiryMs: number): number => {
+      const pair = marks.options.get(expiryMs)?.get(strike);
+      const f = forward(expiryMs);
+      const kind = pair?.call !== undefined && (strike >= f || pair.put === undefined) ? 'call' : 'put';
+      const mark = kind === 'call' ? pair?.call : pair?.put;
+      if (mark === undefined) {
+        throw new InputError(
+          'prices',
+          `${coin} ${strike} ${new Date(expiryMs).toISOString()}`,
+          'a marked option',
+        );
+      }
+      return inverseOptionImpliedVol(kind, mark, f, strike, (expiryMs - event.timestampMs) / MS_PER_YEAR, 0);
+    };
+    underlyings[coin] = {
+      indexUsd: toNumber(indexMoney),
+      forward,
+      vol,
+      ...(marks.perpetual === undefined ? {} : { perpetualUsd: marks.perpetual }),
+    };
+  }
+  return { timeMs: event.timestampMs, underlyings };
 }
 
 function componentsOf(map: Map<string, PnlComponents>, coin: string): PnlComponents {

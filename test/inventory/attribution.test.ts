@@ -13,9 +13,10 @@ import {
   attributePnl,
   EXPLAINED,
   FROM_EVENTS,
+  marketFromMark,
   type PnlComponents,
 } from '../../src/inventory/attribution.js';
-import type { InventoryEvent } from '../../src/inventory/events.js';
+import type { InventoryEvent, MarkEvent } from '../../src/inventory/events.js';
 import { Ledger } from '../../src/inventory/ledger.js';
 import { parseMoney, toNumber, type Money } from '../../src/inventory/money.js';
 import {
@@ -198,6 +199,56 @@ describe('the must-show: a mixed book on the 2020-05-21 snapshot, moved 1% in sp
     for (const [name, s] of shares) if (name !== 'BTC-22MAY20-9250-P') expect(s, name).toBeLessThan(shortest);
     const btc = a.byCoin[0]!.inCoin;
     console.log(`with it, residual / gross = ${((100 * Math.abs(btc.residual)) / btc.gross).toFixed(3)}%`);
+  });
+});
+
+describe('between two journaled mark events', () => {
+  /** A mark event of `market` for the book's instruments, the futures of its expiries and the perpetual. */
+  function markEvent(id: string, market: MarketState, withFutures: boolean): MarkEvent {
+    const options = BOOK.map((p) => p.instrument).filter((n) => n.endsWith('-C') || n.endsWith('-P'));
+    // Each option's parity partner, so that an expiry without a future still has a forward.
+    const partners = options.map((n) => n.slice(0, -1) + (n.endsWith('C') ? 'P' : 'C'));
+    const futures = withFutures
+      ? [...new Set(options.map((n) => n.split('-').slice(0, 2).join('-'))), 'BTC-26JUN20']
+      : ['BTC-26JUN20'];
+    return {
+      type: 'mark',
+      venue: 'deribit',
+      id,
+      timestampMs: market.timeMs,
+      sequence: 0,
+      prices: marksOf([...options, ...partners, ...futures, 'BTC-PERPETUAL'], market),
+      indexPrices: { btc_usd: parseMoney(market.underlyings.BTC!.indexUsd, { rounding: 'half-even' }) },
+    };
+  }
+
+  it('give the attribution of the market states they mark, with forwards from futures or from parity', () => {
+    const direct = attributePnl({ positions: BOOK }, market0, market1).byCoin[0]!.inCoin;
+    for (const withFutures of [true, false]) {
+      const from = marketFromMark(markEvent('m0', market0, withFutures));
+      const to = marketFromMark(markEvent('m1', market1, withFutures));
+      const x = attributePnl({ positions: BOOK }, from, to).byCoin[0]!.inCoin;
+      // Marks are rounded to 10^-12 coin: implied vols come back to ~1e-9, forwards from
+      // parity to ~1e-8 USD.
+      for (const k of [...EXPLAINED, 'residual', 'revaluation'] as const) {
+        expect(Math.abs(x[k] - direct[k]), `${k}, futures ${withFutures}`).toBeLessThan(1e-8);
+      }
+    }
+  });
+
+  it('refuses an expiry with neither a future nor a parity pair', () => {
+    const market = marketFromMark({
+      type: 'mark',
+      venue: 'deribit',
+      id: 'm',
+      timestampMs: market0.timeMs,
+      sequence: 0,
+      prices: { 'BTC-26JUN20-9000-C': parseMoney('0.1') },
+      indexPrices: { btc_usd: parseMoney(9000) },
+    });
+    expect(() =>
+      attributePnl({ positions: [{ instrument: 'BTC-26JUN20-9000-C', amount: 1 }] }, market, market),
+    ).toThrow(/a future or a call and a put/);
   });
 });
 
