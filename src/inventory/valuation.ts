@@ -182,6 +182,10 @@ export class BookValuation {
   private readonly optionRow: Int32Array;
   private readonly input: OptionColumns;
   private readonly greeks: GreekColumns;
+  /** The distinct (coin, expiry) pairs of the book, each position's pair, and their forwards. */
+  private readonly pairs: { coin: string; expiryMs: number | null }[] = [];
+  private readonly pairOf: Int32Array;
+  private readonly pairForward: Float64Array;
 
   constructor(book: readonly BookPosition[]) {
     this.positions = book.map((p, i) => positionInfo(p, i));
@@ -205,6 +209,19 @@ export class BookValuation {
       row++;
     });
     this.greeks = allocateGreekColumns(optionCount);
+    const pairIndex = new Map<string, number>();
+    this.pairOf = new Int32Array(n);
+    this.positions.forEach((p, i) => {
+      const key = `${p.coin} ${p.expiryMs}`;
+      let j = pairIndex.get(key);
+      if (j === undefined) {
+        j = this.pairs.length;
+        pairIndex.set(key, j);
+        this.pairs.push({ coin: p.coin, expiryMs: p.expiryMs });
+      }
+      this.pairOf[i] = j;
+    });
+    this.pairForward = new Float64Array(this.pairs.length);
     const column = (): Float64Array => new Float64Array(n);
     this.columns = {
       value: column(),
@@ -231,31 +248,43 @@ export class BookValuation {
    */
   evaluate(market: MarketState): PositionColumns {
     const { positions, input, columns: c } = this;
-    positions.forEach((p, i) => {
-      const u = underlyingOf(market, p.coin);
-      c.indexUsd[i] = u.indexUsd;
-      if (p.expiryMs !== null && !(p.expiryMs > market.timeMs)) {
+    // One forward per (coin, expiry), checked once.
+    this.pairs.forEach(({ coin, expiryMs }, j) => {
+      const u = underlyingOf(market, coin);
+      if (expiryMs !== null && !(expiryMs > market.timeMs)) {
+        const name = positions[this.pairOf.indexOf(j)]!.instrument;
         throw new InputError(
-          `positions[${i}]`,
-          p.instrument,
+          'positions',
+          name,
           `an instrument expiring after the market time ${new Date(market.timeMs).toISOString()}`,
         );
       }
-      const forward = p.expiryMs === null ? (u.perpetualUsd ?? u.indexUsd) : u.forward(p.expiryMs);
-      requirePositive(`forward of ${p.instrument}`, forward);
+      const forward = expiryMs === null ? (u.perpetualUsd ?? u.indexUsd) : u.forward(expiryMs);
+      requirePositive(
+        `forward of ${coin} ${expiryMs === null ? 'perpetual' : new Date(expiryMs).toISOString()}`,
+        forward,
+      );
+      this.pairForward[j] = forward;
+    });
+    for (let i = 0; i < positions.length; i++) {
+      const p = positions[i]!;
+      const u = market.underlyings[p.coin]!;
+      const forward = this.pairForward[this.pairOf[i]!]!;
+      c.indexUsd[i] = u.indexUsd;
       c.forward[i] = forward;
       c.days[i] = p.expiryMs === null ? Infinity : (p.expiryMs - market.timeMs) / MS_PER_DAY;
       const row = this.optionRow[i]!;
-      if (row < 0) return;
+      if (row < 0) continue;
       const vol = u.vol(p.strike!, p.expiryMs!);
       requirePositive(`vol of ${p.instrument}`, vol);
       input.forward[row] = forward;
       input.expiryYears[row] = (p.expiryMs! - market.timeMs) / MS_PER_YEAR;
       input.vol[row] = vol;
-    });
+    }
     black76Columns(input, this.greeks);
     const g = this.greeks;
-    positions.forEach((p, i) => {
+    for (let i = 0; i < positions.length; i++) {
+      const p = positions[i]!;
       const n = p.amount;
       const f = c.forward[i]!;
       const row = this.optionRow[i]!;
@@ -266,7 +295,7 @@ export class BookValuation {
         c.gamma[i] = (-2 * n) / f;
         c.vega[i] = c.theta[i] = c.vanna[i] = c.volga[i] = 0;
         c.vol[i] = c.callDelta[i] = NaN;
-        return;
+        continue;
       }
       const price = g.price[row]!;
       const blackDelta = g.delta[row]!;
@@ -282,7 +311,7 @@ export class BookValuation {
       c.volga[i] = ((n * g.volga[row]!) / f) * VOL_POINT * VOL_POINT;
       c.vol[i] = input.vol[row]!;
       c.callDelta[i] = p.isCall ? blackDelta : blackDelta + 1;
-    });
+    }
     return c;
   }
 }
