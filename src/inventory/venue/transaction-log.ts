@@ -10,7 +10,7 @@
  *
  * | `type` | event | from |
  * | --- | --- | --- |
- * | `trade` | `fill`, id = `trade_id` | `side` (`open buy`, `close sell`, ...), `amount`, `price`, `commission` in `currency`, `user_role` |
+ * | `trade` | `fill`, id = `trade_id`; and `funding` if `interest_pl` is not 0 (perpetuals) | `side` (`open buy`, `close sell`, ...), `amount`, `price`, `commission` in `currency`, `user_role`, `interest_pl` |
  * | `settlement` | `funding` (if `interest_pl` is not 0, perpetuals) then `settlement` | `info.settlement_price` (else `price`), `interest_pl` |
  * | `delivery` | `delivery` | `price` (the delivery price), `commission`; cash before the change of delivery process, physical (options) after |
  * | `deposit` | `deposit` | `change` |
@@ -66,7 +66,7 @@ export function readTransactionLog(text: string): VenueRead {
     groups ??= tradeGroups(all.map((e) => e.value));
     const tradeId = idField(entry, 'trade_id');
     const group = groups.get(tradeId) ?? [entry];
-    return group[0] === entry ? [fillFromLogTrades(group)] : [];
+    return group[0] === entry ? eventsOfTrade(group) : [];
   });
 }
 
@@ -80,6 +80,31 @@ function tradeGroups(values: readonly (Record<string, unknown> | null)[]): Map<s
     groups.set(key, [...(groups.get(key) ?? []), value]);
   }
   return groups;
+}
+
+/**
+ * One trade of the log (its entries, one or two) to its fill and, on a perpetual whose entries
+ * carry `interest_pl` ("actual funding ... of trades and settlements on perpetual instruments":
+ * the funding realized by the trade), a funding event `log-<id of the first entry>-funding`.
+ */
+export function eventsOfTrade(entries: readonly Entry[]): InventoryEvent[] {
+  const fill = fillFromLogTrades(entries);
+  let funding: Money = ZERO;
+  for (const entry of entries) funding += optionalMoneyField(entry, 'interest_pl', ZERO);
+  if (funding === ZERO) return [fill];
+  if (requireInstrument(fill.instrument).kind !== 'perpetual') {
+    throw new InputError(
+      'interest_pl',
+      entries[0]?.interest_pl,
+      '0 for an instrument that is not a perpetual',
+    );
+  }
+  const id = `log-${idField(entries[0] as Entry, 'id')}-funding`;
+  const { venue, timestampMs, sequence, instrument } = fill;
+  return [
+    fill,
+    validateEvent({ type: 'funding', venue, id, timestampMs, sequence, instrument, amount: funding }),
+  ];
 }
 
 /** One trade of the log (its entries, one or two) to a fill. */

@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { eventToJson } from '../../../src/inventory/events.js';
 import { Ledger } from '../../../src/inventory/ledger.js';
 import { formatMoney } from '../../../src/inventory/money.js';
-import { eventsOfEntry, readTransactionLog } from '../../../src/inventory/venue/transaction-log.js';
+import {
+  eventsOfEntry,
+  eventsOfTrade,
+  readTransactionLog,
+} from '../../../src/inventory/venue/transaction-log.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../fixtures/deribit-account/${name}`, import.meta.url), 'utf8');
@@ -157,5 +161,38 @@ describe('transaction log (private/get_transaction_log)', () => {
     );
     expect(() => eventsOfEntry({ ...base, type: 'deposit', change: -1 })).toThrow(/amount/);
     expect(() => eventsOfEntry({ ...base, type: 'correction', change: 1 })).toThrow(/^type/);
+  });
+
+  it('a perpetual trade that realizes funding (interest_pl) also books it as funding', () => {
+    // Constructed from the documented fields; the venue documents no perpetual trade entry.
+    const entry = {
+      type: 'trade',
+      id: 70001,
+      user_seq: 7001,
+      trade_id: '90001',
+      timestamp: 1613659000000,
+      side: 'close sell',
+      user_role: 'taker',
+      order_id: '88',
+      instrument_name: 'BTC-PERPETUAL',
+      currency: 'BTC',
+      amount: 500,
+      price: 51800,
+      commission: 0.00000483,
+      interest_pl: -0.00000012,
+    };
+    expect(eventsOfTrade([entry]).map(eventToJson)).toEqual([
+      expect.objectContaining({ type: 'fill', id: '90001', side: 'sell', amount: '500', fee: '0.00000483' }),
+      {
+        type: 'funding',
+        venue: 'deribit',
+        id: 'log-70001-funding',
+        timestampMs: 1613659000000,
+        sequence: 7001,
+        instrument: 'BTC-PERPETUAL',
+        amount: '-0.00000012',
+      },
+    ]);
+    expect(() => eventsOfTrade([{ ...entry, instrument_name: 'BTC-19FEB21' }])).toThrow(/interest_pl/);
   });
 });
