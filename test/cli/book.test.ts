@@ -177,6 +177,19 @@ describe('ballast book import and show', () => {
     expect((await show()).fills).toBe(0);
   });
 
+  it('--skip-invalid on a venue file journals the entries it can book and writes the others with their place', async () => {
+    const rejects = join(dir, 'rejects.jsonl');
+    const file = join(FIXTURES, 'transaction_log_constructed.json');
+    const result = await runCli(['book', 'import', file, '--db', db, '--skip-invalid', rejects]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /2 event\(s\) read, 2 journaled, 0 already journaled, 0 conflict\(s\), 1 rejected/,
+    );
+    const reject = JSON.parse(readFileSync(rejects, 'utf8').trim()) as Record<string, unknown>;
+    expect(reject).toMatchObject({ path: 'result.logs[2]', errors: [{ field: 'type' }] });
+    expect(typeof reject.line).toBe('number');
+  });
+
   it('a missing input file is a usage error (exit 2); so is show on a missing journal', async () => {
     expect((await runCli(['book', 'import', join(dir, 'none.jsonl'), '--db', db])).code).toBe(2);
     expect(existsSync(db)).toBe(false);
