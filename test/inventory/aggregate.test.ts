@@ -3,6 +3,8 @@
  * finite differences of the coin value, put-call parity, time-weighted vega, buckets that sum
  * to the total.
  */
+import { readFileSync } from 'node:fs';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -79,6 +81,36 @@ describe('hand-computed books', () => {
     }
     expect(btc.byStrike.find((b) => b.key === NO_STRIKE_BUCKET)!.positions).toBe(2);
     expect(btc.byDelta.find((b) => b.key === DELTA_ONE_BUCKET)!.positions).toBe(2);
+  });
+
+  it("the perpetual's delta is the venue's: get_positions' documented example, 50 USD at mark 7476.65 has delta 0.006687487", () => {
+    const fixture = JSON.parse(
+      readFileSync(new URL('../fixtures/deribit-account/get_positions.json', import.meta.url), 'utf8'),
+    ) as {
+      result: {
+        instrument_name: string;
+        size: number;
+        mark_price: number;
+        index_price: number;
+        delta: number;
+      }[];
+    };
+    const venue = fixture.result[0]!;
+    const market: MarketState = {
+      timeMs: NOW,
+      underlyings: {
+        BTC: {
+          indexUsd: venue.index_price,
+          forward: () => NaN,
+          vol: () => NaN,
+          perpetualUsd: venue.mark_price,
+        },
+      },
+    };
+    const g = aggregateGreeks([{ instrument: venue.instrument_name, amount: venue.size }], market)
+      .byUnderlying[0]!;
+    // The venue prints 9 decimals.
+    expect(g.total.coin.delta).toBeCloseTo(venue.delta, 9);
   });
 
   it('an inverse option: value C/F, premium-adjusted delta, and the Black greeks divided by F', () => {
