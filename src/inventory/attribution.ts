@@ -106,7 +106,7 @@ export interface Attribution {
   toMs: number;
   byCoin: CoinAttribution[];
   byPosition: PositionAttribution[];
-  /** Every coin in USD. */
+  /** Every coin in USD (its gross sums the absolute USD components summed over coins). */
   totalUsd: PnlComponents;
 }
 
