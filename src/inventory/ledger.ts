@@ -15,7 +15,6 @@
 import { InputError } from '../model/errors.js';
 import {
   compareEvents,
-  eventKey,
   eventToJson,
   isInstrumentEvent,
   validateEvent,
@@ -78,7 +77,12 @@ export type ByCurrency = Record<string, Money>;
 export type Marks = Readonly<Record<string, Money>>;
 
 export class Ledger {
-  private readonly events = new Map<string, InventoryEvent>();
+  /**
+   * Every event applied, by venue then id: no `venue + id` key string per event, which over a
+   * million events was a million strings for the garbage collector to trace.
+   */
+  private readonly events = new Map<string, Map<string, InventoryEvent>>();
+  private count = 0;
   private readonly streams = new Map<string, InstrumentEvent[]>();
   private readonly states = new Map<string, PositionState>();
   /** Conversions into each future, by the option delivery's key. */
@@ -92,13 +96,18 @@ export class Ledger {
    */
   apply(event: InventoryEvent): ApplyResult {
     validateEvent(event);
-    const key = eventKey(event);
-    const previous = this.events.get(key);
+    let byId = this.events.get(event.venue);
+    if (byId === undefined) {
+      byId = new Map();
+      this.events.set(event.venue, byId);
+    }
+    const previous = byId.get(event.id);
     if (previous !== undefined) {
       return { status: 'duplicate', identical: sameContent(previous, event), refolded: [] };
     }
-    if (isInstrumentEvent(event)) return this.applyInstrumentEvent(key, event);
-    this.events.set(key, event);
+    byId.set(event.id, event);
+    this.count += 1;
+    if (isInstrumentEvent(event)) return this.applyInstrumentEvent(event);
     switch (event.type) {
       case 'deposit':
         addTo(this.accountCash, event.currency, event.amount);
@@ -144,12 +153,12 @@ export class Ledger {
 
   /** Number of distinct events applied. */
   get eventCount(): number {
-    return this.events.size;
+    return this.count;
   }
 
   /** Whether an event with this venue and id has been applied. */
   has(venue: string, id: string): boolean {
-    return this.events.has(eventKey({ venue, id, timestampMs: 0, sequence: 0 }));
+    return this.events.get(venue)?.has(id) ?? false;
   }
 
   /** The position of one instrument (flat and empty if it never traded). */
@@ -225,8 +234,7 @@ export class Ledger {
     return this.markEvents;
   }
 
-  private applyInstrumentEvent(key: string, event: InstrumentEvent): ApplyResult {
-    this.events.set(key, event);
+  private applyInstrumentEvent(event: InstrumentEvent): ApplyResult {
     const stream = this.streams.get(event.instrument) ?? [];
     this.streams.set(event.instrument, stream);
     const last = stream[stream.length - 1];
