@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFillLines } from '../scripts/generate-fills.js';
-import { eventFromJson } from '../src/inventory/events.js';
 import { readFillRow } from '../src/inventory/import/fill-row.js';
 import { DEFAULT_IMPORT_BATCH, fillRecord, importFills } from '../src/inventory/import/import-fills.js';
 import { Ledger } from '../src/inventory/ledger.js';
@@ -29,7 +28,7 @@ export interface JournalFigures {
   replayMs: number;
   /** `replayBodies()` of every record, ms. */
   replayBodiesMs: number;
-  /** `replayBodies()` + `eventFromJson` + `Ledger.apply`: the state rebuilt from scratch, ms. */
+  /** `Ledger.applyJson(replayBodies())`: the state rebuilt from scratch, ms. */
   rebuildMs: number;
 }
 
@@ -62,7 +61,7 @@ export async function journalBenchmark(records = 1_000_000): Promise<JournalFigu
 
     start = performance.now();
     const ledger = new Ledger();
-    for (const body of journal.replayBodies()) ledger.apply(eventFromJson(body));
+    ledger.applyJson(journal.replayBodies());
     const rebuildMs = performance.now() - start;
     journal.close();
     if (replayed !== records || bodies !== records || ledger.eventCount !== records) {

@@ -15,6 +15,7 @@
 import { InputError } from '../model/errors.js';
 import {
   compareEvents,
+  eventFromJson,
   eventToJson,
   isInstrumentEvent,
   validateEvent,
@@ -96,6 +97,43 @@ export class Ledger {
    */
   apply(event: InventoryEvent): ApplyResult {
     validateEvent(event);
+    return this.applyValid(event);
+  }
+
+  /**
+   * Applies events in their JSON form, as the journal stores them (`JournalStore.replayBodies`),
+   * in the order given: the rebuild of a ledger from its journal. Each event is read and
+   * validated once, by `eventFromJson`, and not validated again by `apply` (a third of the cost
+   * of a replay went into the two validations). Throws `InputError` naming the event's index
+   * and field for a body that does not hold a valid event; the events before it stay applied.
+   */
+  applyJson(bodies: Iterable<string>): ApplyAllResult {
+    const result: ApplyAllResult = { applied: 0, duplicates: [], conflicts: [] };
+    let index = 0;
+    for (const body of bodies) {
+      let event: InventoryEvent;
+      try {
+        event = eventFromJson(body);
+      } catch (error) {
+        if (error instanceof InputError) {
+          throw new InputError(`events[${index}].${error.field}`, error.value, error.expected);
+        }
+        throw error;
+      }
+      const outcome = this.applyValid(event);
+      if (outcome.status === 'applied') {
+        result.applied += 1;
+      } else {
+        result.duplicates.push(event);
+        if (outcome.identical === false) result.conflicts.push(event);
+      }
+      index += 1;
+    }
+    return result;
+  }
+
+  /** `apply` of an event already validated. */
+  private applyValid(event: InventoryEvent): ApplyResult {
     let byId = this.events.get(event.venue);
     if (byId === undefined) {
       byId = new Map();
@@ -235,8 +273,11 @@ export class Ledger {
   }
 
   private applyInstrumentEvent(event: InstrumentEvent): ApplyResult {
-    const stream = this.streams.get(event.instrument) ?? [];
-    this.streams.set(event.instrument, stream);
+    let stream = this.streams.get(event.instrument);
+    if (stream === undefined) {
+      stream = [];
+      this.streams.set(event.instrument, stream);
+    }
     const last = stream[stream.length - 1];
     const inOrder = last === undefined || compareEvents(last, event) < 0;
     const pending = this.conversions.get(event.instrument);
@@ -244,8 +285,11 @@ export class Ledger {
       pending !== undefined && [...pending.values()].some((c) => c.timestampMs > event.timestampMs);
     if (inOrder && !pendingLate) {
       stream.push(event);
-      const state = this.states.get(event.instrument) ?? newPosition(event.instrument);
-      this.states.set(event.instrument, state);
+      let state = this.states.get(event.instrument);
+      if (state === undefined) {
+        state = newPosition(event.instrument);
+        this.states.set(event.instrument, state);
+      }
       const before = state.conversions.length;
       applyStep(state, event);
       const refolded: string[] = [];

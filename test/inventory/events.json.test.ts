@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { eventFromJson, eventToJson, type FillEvent } from '../../src/inventory/events.js';
+import { eventFromJson, eventJsonText, eventToJson, type FillEvent } from '../../src/inventory/events.js';
 import { parseMoney } from '../../src/inventory/money.js';
+import { Ledger } from '../../src/inventory/ledger.js';
 import { InputError } from '../../src/model/errors.js';
 
 const FILL: FillEvent = {
@@ -39,6 +40,7 @@ describe('event JSON', () => {
           const { liquidation, ...rest } = fields;
           const fill: FillEvent = { ...FILL, ...rest, ...(liquidation === undefined ? {} : { liquidation }) };
           const text = JSON.stringify(eventToJson(fill));
+          expect(eventJsonText(fill)).toBe(text);
           expect(eventFromJson(text)).toEqual(fill);
           expect(eventFromJson(JSON.parse(text))).toEqual(fill);
         },
@@ -76,6 +78,30 @@ describe('event JSON', () => {
         expect(parseMoney(text)).toBe(parseMoney(`${text}e0`));
         expect(parseMoney(text)).toBe(units * 10n ** BigInt(12 - places));
       }),
+    );
+  });
+});
+
+describe('Ledger.applyJson', () => {
+  test('gives the state of applying the same events, and names the index of a bad body', () => {
+    const fills: FillEvent[] = [
+      FILL,
+      { ...FILL, id: 'ETH-1002', side: 'sell', amount: 500_000_000_000n, price: 30_000_000_000n },
+      { ...FILL, id: 'ETH-1003', instrument: 'BTC-PERPETUAL', amount: 10_000_000_000_000n, price: 65_000n * 10n ** 12n },
+    ];
+    const bodies = fills.map((f) => JSON.stringify(eventToJson(f)));
+    const direct = new Ledger();
+    for (const f of fills) direct.apply(f);
+    const replayed = new Ledger();
+    expect(replayed.applyJson([...bodies, bodies[0] as string])).toEqual({
+      applied: 3,
+      duplicates: [FILL],
+      conflicts: [],
+    });
+    expect(replayed.positions()).toEqual(direct.positions());
+    expect(replayed.cash()).toEqual(direct.cash());
+    expect(() => new Ledger().applyJson([bodies[0] as string, bodies[1]?.replace('"sell"', '"short"') ?? ''])).toThrow(
+      /events\[1\]\.side/,
     );
   });
 });

@@ -43,6 +43,21 @@ describe('SqliteJournal', () => {
     journal.close();
   });
 
+  it('reports duplicates in a large batch in the order given, journaled before or repeated in the batch', () => {
+    const journal = SqliteJournal.open(path);
+    journal.append([record('t5', 5), record('t77', 77)]);
+    const batch = Array.from({ length: 120 }, (_, i) => record(`t${i}`, i));
+    batch.splice(30, 0, record('t3', 3), { ...record('t10', 10), body: '{"other":true}' });
+    batch.push(record('t119', 119));
+    const result = journal.append(batch);
+    expect(result.appended).toBe(118);
+    expect(result.duplicates).toEqual([record('t5', 5), record('t3', 3), batch[31], record('t77', 77), record('t119', 119)]);
+    expect(journal.count()).toBe(120);
+    expect(journal.get('deribit', 't10')?.body).toBe(record('t10', 10).body);
+    expect([...journal.replay()].map((r) => r.id)).toEqual(Array.from({ length: 120 }, (_, i) => `t${i}`));
+    journal.close();
+  });
+
   it('replays in canonical order (timestamp, sequence, id, venue) whatever the order of arrival', () => {
     const journal = SqliteJournal.open(path);
     const records = [

@@ -16,7 +16,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { BallastError } from '../../model/errors.js';
-import { eventToJson, type FillEvent } from '../events.js';
+import { eventJsonText, type FillEvent } from '../events.js';
 import type { JournalRecord, JournalStore } from '../../store/journal.js';
 import type { FieldProblem } from './fill-row.js';
 import { formatOfPath, readFillLines, type FillFormat } from './read-fills.js';
@@ -86,7 +86,7 @@ export class ImportValidationError extends BallastError {
   }
 }
 
-/** The journal's record for a fill: the indexed fields and `eventToJson` as text. */
+/** The journal's record for a fill: the indexed fields and `eventToJson` as text (`eventJsonText`). */
 export function fillRecord(fill: FillEvent): JournalRecord {
   return {
     venue: fill.venue,
@@ -95,7 +95,7 @@ export function fillRecord(fill: FillEvent): JournalRecord {
     sequence: fill.sequence,
     type: 'fill',
     instrument: fill.instrument,
-    body: JSON.stringify(eventToJson(fill)),
+    body: eventJsonText(fill),
   };
 }
 
