@@ -519,6 +519,7 @@ function fillFromJson(source: Record<string, unknown>): FillEvent {
 // undefined and goes through `JSON.parse`, so both paths accept exactly the same texts.
 const FILL_START = '{"type":"fill","venue":"';
 /** Escapes and raw control characters: left to `JSON.parse`. */
+// eslint-disable-next-line no-control-regex -- matching raw control characters is the point
 const NOT_PLAIN = /[\u0000-\u001f\\]/;
 let scanAt = 0;
 

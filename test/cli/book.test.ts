@@ -294,7 +294,8 @@ const hasScript = ((): boolean => {
 })();
 
 describe('ballast book import progress', () => {
-  it.skipIf(!hasScript)(
+  // Under CI a missing `script` (util-linux) fails the test instead of skipping it.
+  it.skipIf(!hasScript && process.env['CI'] !== 'true')(
     'draws a progress bar on a terminal for a large file, then the summary line',
     () => {
       const lines = Array.from({ length: 25_000 }, (_, i) =>

@@ -71,13 +71,17 @@ describe('event JSON', () => {
 
   test('plain decimals read by the fast path equal the general reading', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 27n), max: 10n ** 27n }), fc.nat({ max: 12 }), (units, places) => {
-        const digits = (units < 0n ? -units : units).toString().padStart(places + 1, '0');
-        const text = `${units < 0n ? '-' : ''}${digits.slice(0, digits.length - places)}${places > 0 ? '.' : ''}${digits.slice(digits.length - places)}`;
-        // The exponent form never takes the fast path.
-        expect(parseMoney(text)).toBe(parseMoney(`${text}e0`));
-        expect(parseMoney(text)).toBe(units * 10n ** BigInt(12 - places));
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 27n), max: 10n ** 27n }),
+        fc.nat({ max: 12 }),
+        (units, places) => {
+          const digits = (units < 0n ? -units : units).toString().padStart(places + 1, '0');
+          const text = `${units < 0n ? '-' : ''}${digits.slice(0, digits.length - places)}${places > 0 ? '.' : ''}${digits.slice(digits.length - places)}`;
+          // The exponent form never takes the fast path.
+          expect(parseMoney(text)).toBe(parseMoney(`${text}e0`));
+          expect(parseMoney(text)).toBe(units * 10n ** BigInt(12 - places));
+        },
+      ),
     );
   });
 });
@@ -87,7 +91,13 @@ describe('Ledger.applyJson', () => {
     const fills: FillEvent[] = [
       FILL,
       { ...FILL, id: 'ETH-1002', side: 'sell', amount: 500_000_000_000n, price: 30_000_000_000n },
-      { ...FILL, id: 'ETH-1003', instrument: 'BTC-PERPETUAL', amount: 10_000_000_000_000n, price: 65_000n * 10n ** 12n },
+      {
+        ...FILL,
+        id: 'ETH-1003',
+        instrument: 'BTC-PERPETUAL',
+        amount: 10_000_000_000_000n,
+        price: 65_000n * 10n ** 12n,
+      },
     ];
     const bodies = fills.map((f) => JSON.stringify(eventToJson(f)));
     const direct = new Ledger();
@@ -100,8 +110,8 @@ describe('Ledger.applyJson', () => {
     });
     expect(replayed.positions()).toEqual(direct.positions());
     expect(replayed.cash()).toEqual(direct.cash());
-    expect(() => new Ledger().applyJson([bodies[0] as string, bodies[1]?.replace('"sell"', '"short"') ?? ''])).toThrow(
-      /events\[1\]\.side/,
-    );
+    expect(() =>
+      new Ledger().applyJson([bodies[0] as string, bodies[1]?.replace('"sell"', '"short"') ?? '']),
+    ).toThrow(/events\[1\]\.side/);
   });
 });

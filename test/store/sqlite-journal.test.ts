@@ -51,7 +51,13 @@ describe('SqliteJournal', () => {
     batch.push(record('t119', 119));
     const result = journal.append(batch);
     expect(result.appended).toBe(118);
-    expect(result.duplicates).toEqual([record('t5', 5), record('t3', 3), batch[31], record('t77', 77), record('t119', 119)]);
+    expect(result.duplicates).toEqual([
+      record('t5', 5),
+      record('t3', 3),
+      batch[31],
+      record('t77', 77),
+      record('t119', 119),
+    ]);
     expect(journal.count()).toBe(120);
     expect(journal.get('deribit', 't10')?.body).toBe(record('t10', 10).body);
     expect([...journal.replay()].map((r) => r.id)).toEqual(Array.from({ length: 120 }, (_, i) => `t${i}`));
