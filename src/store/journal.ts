@@ -8,6 +8,7 @@
  * writes and reads (`eventToJson` / `eventFromJson` in `src/inventory/events.ts`). Adapters:
  * `src/store/sqlite/journal.ts` (embedded, the default); PostgreSQL later.
  */
+import { compareEvents } from '../inventory/events.js';
 
 /** One journaled event: the indexed fields and the event's JSON form. */
 export interface JournalRecord {
@@ -95,13 +96,8 @@ export interface JournalStore {
 
 /**
  * Compares two records in the canonical order (timestamp, sequence, id, venue), the order
- * `JournalStore.replay` returns. Ids and venues compare as code units, which equals SQLite's
+ * `JournalStore.replay` returns: the inventory's own event order (`compareEvents`), which a
+ * record shares field for field. Ids and venues compare as code units, which equals SQLite's
  * byte order for the ASCII ids venues use.
  */
-export function compareCanonical(a: JournalRecord, b: JournalRecord): number {
-  if (a.timestampMs !== b.timestampMs) return a.timestampMs < b.timestampMs ? -1 : 1;
-  if (a.sequence !== b.sequence) return a.sequence < b.sequence ? -1 : 1;
-  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
-  if (a.venue !== b.venue) return a.venue < b.venue ? -1 : 1;
-  return 0;
-}
+export const compareCanonical: (a: JournalRecord, b: JournalRecord) => number = compareEvents;
