@@ -78,12 +78,8 @@ function priceInto(
   const sqrtFK = sqrtF * sqrtK;
   const x = logMoneyness(forward, strike);
   const discount = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
-  // e^{|x|/2} from the square roots, without another exp.
-  const halfExp = sqrtF > sqrtK ? sqrtF / sqrtK : sqrtK / sqrtF;
-  const otm = sqrtFK * normalisedBlackOtm(-Math.abs(x), s, halfExp);
+  const price = discount * undiscountedPrice(isCall, forward, strike, sqrtF, sqrtK, x, s);
   const side = normalisedSide;
-  const intrinsic = isCall ? forward - strike : strike - forward;
-  const price = discount * (intrinsic > 0 ? intrinsic + otm : otm);
   // Three independent divisions serve every greek.
   const invVol = 1 / vol;
   const invSqrtT = 1 / sqrtT;
@@ -108,6 +104,26 @@ function priceInto(
   out.volga[i] = vega * d1 * d2 * invVol;
 }
 
+/**
+ * theta (F - K)^+ + sqrt(FK) b(-|x|, s): the undiscounted price, the intrinsic value added
+ * exactly in the money. Sets `normalisedSide` (vega and the probabilities) for the greeks.
+ */
+function undiscountedPrice(
+  isCall: boolean,
+  forward: number,
+  strike: number,
+  sqrtF: number,
+  sqrtK: number,
+  x: number,
+  s: number,
+): number {
+  // e^{|x|/2} from the square roots, without another exp.
+  const halfExp = sqrtF > sqrtK ? sqrtF / sqrtK : sqrtK / sqrtF;
+  const otm = sqrtF * sqrtK * normalisedBlackOtm(-Math.abs(x), s, halfExp);
+  const intrinsic = isCall ? forward - strike : strike - forward;
+  return intrinsic > 0 ? intrinsic + otm : otm;
+}
+
 /** Price only, for the column API. */
 function priceOnly(
   isCall: boolean,
@@ -119,13 +135,8 @@ function priceOnly(
 ): number {
   const s = vol * Math.sqrt(expiryYears);
   const x = logMoneyness(forward, strike);
-  const sqrtF = Math.sqrt(forward);
-  const sqrtK = Math.sqrt(strike);
-  const halfExp = sqrtF > sqrtK ? sqrtF / sqrtK : sqrtK / sqrtF;
-  const otm = sqrtF * sqrtK * normalisedBlackOtm(-Math.abs(x), s, halfExp);
-  const intrinsic = isCall ? forward - strike : strike - forward;
   const discount = rate === 0 ? 1 : Math.exp(-rate * expiryYears);
-  return discount * (intrinsic > 0 ? intrinsic + otm : otm);
+  return discount * undiscountedPrice(isCall, forward, strike, Math.sqrt(forward), Math.sqrt(strike), x, s);
 }
 
 const scratch = allocateGreekColumns(1);

@@ -20,6 +20,7 @@ import {
   black76PriceColumns,
 } from '../../src/pricing/black76.js';
 import {
+  caseColumns,
   type Black76Case,
   describeCase,
   GREEK_NAMES,
@@ -104,22 +105,7 @@ describe('black76 against the mpmath reference', () => {
 
   it('black76Columns: every greek within tolerance, and the price-only columns agree', () => {
     const n = cases.length;
-    const input = {
-      isCall: new Uint8Array(n),
-      forward: new Float64Array(n),
-      strike: new Float64Array(n),
-      expiryYears: new Float64Array(n),
-      vol: new Float64Array(n),
-      rate: new Float64Array(n),
-    };
-    cases.forEach((c, i) => {
-      input.isCall[i] = c.kind === 'call' ? 1 : 0;
-      input.forward[i] = c.forward;
-      input.strike[i] = c.strike;
-      input.expiryYears[i] = c.expiry_years;
-      input.vol[i] = c.vol;
-      input.rate[i] = c.rate;
-    });
+    const input = caseColumns(cases);
     const out = allocateGreekColumns(n);
     black76Columns(input, out);
     const priceOnly = new Float64Array(n);

@@ -25,7 +25,7 @@ import { describe, expect, it } from 'vitest';
 import { black76Price } from '../../src/pricing/black76.js';
 import { impliedVolColumns, impliedVolWithIterations } from '../../src/pricing/implied-vol.js';
 import { InputError } from '../../src/model/errors.js';
-import { type Black76Case, describeCase, EPS, readJsonl } from './reference-fixtures.js';
+import { type Black76Case, caseColumns, describeCase, EPS, readJsonl } from './reference-fixtures.js';
 
 const cases = readJsonl<Black76Case>('black76-reference.jsonl');
 const testable = cases.filter((c) => c.iv_testable);
@@ -111,22 +111,7 @@ describe('impliedVol against the mpmath reference', () => {
 
   it('impliedVolColumns gives the same', () => {
     const n = testable.length;
-    const input = {
-      isCall: new Uint8Array(n),
-      price: new Float64Array(n),
-      forward: new Float64Array(n),
-      strike: new Float64Array(n),
-      expiryYears: new Float64Array(n),
-      rate: new Float64Array(n),
-    };
-    testable.forEach((c, i) => {
-      input.isCall[i] = c.kind === 'call' ? 1 : 0;
-      input.price[i] = c.iv_price;
-      input.forward[i] = c.forward;
-      input.strike[i] = c.strike;
-      input.expiryYears[i] = c.expiry_years;
-      input.rate[i] = c.rate;
-    });
+    const input = caseColumns(testable);
     const out = new Float64Array(n);
     impliedVolColumns(input, out);
     const failures: string[] = [];

@@ -64,3 +64,27 @@ export function relErr(actual: number, expected: number, scale = Math.abs(expect
 export function describeCase(c: Black76Case): string {
   return `${c.kind} F=${c.forward} K=${c.strike} T=${c.expiry_years} vol=${c.vol} r=${c.rate}`;
 }
+
+/**
+ * The cases as the column APIs take them: `OptionColumns` (with `vol`) and `IvColumns` (with
+ * `price`, the reference price rounded to a double) in one object.
+ */
+export function caseColumns(cases: readonly Black76Case[]): {
+  isCall: Uint8Array;
+  forward: Float64Array;
+  strike: Float64Array;
+  expiryYears: Float64Array;
+  vol: Float64Array;
+  rate: Float64Array;
+  price: Float64Array;
+} {
+  return {
+    isCall: Uint8Array.from(cases, (c) => (c.kind === 'call' ? 1 : 0)),
+    forward: Float64Array.from(cases, (c) => c.forward),
+    strike: Float64Array.from(cases, (c) => c.strike),
+    expiryYears: Float64Array.from(cases, (c) => c.expiry_years),
+    vol: Float64Array.from(cases, (c) => c.vol),
+    rate: Float64Array.from(cases, (c) => c.rate),
+    price: Float64Array.from(cases, (c) => c.iv_price),
+  };
+}
