@@ -158,4 +158,45 @@ describe('SqliteJournal', () => {
     db.close();
     expect(() => SqliteJournal.open(other)).toThrow(/not a Ballast journal/);
   });
+
+  it('opens a version 1 file: its records kept, its canonical index replaced, the same replay order', () => {
+    // The version 1 schema as Ballast 0.x wrote it.
+    const v1 = new Database(path);
+    v1.exec(`
+      CREATE TABLE events (seq INTEGER PRIMARY KEY, venue TEXT NOT NULL, event_id TEXT NOT NULL,
+        ts INTEGER NOT NULL, sequence INTEGER NOT NULL, type TEXT NOT NULL, instrument TEXT,
+        body TEXT NOT NULL, UNIQUE (venue, event_id));
+      CREATE INDEX events_canonical ON events (ts, sequence, event_id, venue);
+      CREATE TABLE snapshots (id INTEGER PRIMARY KEY, covers_seq INTEGER NOT NULL, state TEXT NOT NULL);
+      PRAGMA user_version = 1;`);
+    const insert = v1.prepare(
+      'INSERT INTO events (venue, event_id, ts, sequence, type, instrument, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    // Ties on (timestamp, sequence) that only the id and then the venue order.
+    const records = [
+      record('b', 2000, 1),
+      record('a', 2000, 1, 'other'),
+      record('a', 2000, 1),
+      record('z', 1000, 5),
+      record('c', 2000, 0),
+    ];
+    for (const r of records) insert.run(r.venue, r.id, r.timestampMs, r.sequence, r.type, r.instrument, r.body);
+    v1.close();
+
+    const journal = SqliteJournal.open(path);
+    const order = [...journal.replay()].map((r) => `${r.venue}/${r.id}`);
+    expect(order).toEqual(['deribit/z', 'deribit/c', 'deribit/a', 'other/a', 'deribit/b']);
+    expect(order).toEqual([...records].sort(compareCanonical).map((r) => `${r.venue}/${r.id}`));
+    expect(journal.append([record('a', 9)]).duplicates).toHaveLength(1);
+    journal.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(JOURNAL_SCHEMA_VERSION);
+    const indexes = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+      .pluck()
+      .all();
+    expect(indexes).toContain('events_time');
+    expect(indexes).not.toContain('events_canonical');
+    db.close();
+  });
 });
