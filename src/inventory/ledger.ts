@@ -13,6 +13,7 @@
  * Pure: no I/O, no clock. The journal (`src/store/`) persists the events and replays them here.
  */
 import { InputError } from '../model/errors.js';
+import { EventIndex } from './event-index.js';
 import {
   compareEvents,
   eventFromJson,
@@ -78,12 +79,8 @@ export type ByCurrency = Record<string, Money>;
 export type Marks = Readonly<Record<string, Money>>;
 
 export class Ledger {
-  /**
-   * Every event applied, by venue then id: no `venue + id` key string per event, which over a
-   * million events was a million strings for the garbage collector to trace.
-   */
-  private readonly events = new Map<string, Map<string, InventoryEvent>>();
-  private count = 0;
+  /** Every event applied, found by venue and id (`event-index.ts`). */
+  private readonly events = new EventIndex();
   private readonly streams = new Map<string, InstrumentEvent[]>();
   private readonly states = new Map<string, PositionState>();
   /** Conversions into each future, by the option delivery's key. */
@@ -134,17 +131,10 @@ export class Ledger {
 
   /** `apply` of an event already validated. */
   private applyValid(event: InventoryEvent): ApplyResult {
-    let byId = this.events.get(event.venue);
-    if (byId === undefined) {
-      byId = new Map();
-      this.events.set(event.venue, byId);
-    }
-    const previous = byId.get(event.id);
+    const previous = this.events.addIfAbsent(event);
     if (previous !== undefined) {
       return { status: 'duplicate', identical: sameContent(previous, event), refolded: [] };
     }
-    byId.set(event.id, event);
-    this.count += 1;
     if (isInstrumentEvent(event)) return this.applyInstrumentEvent(event);
     switch (event.type) {
       case 'deposit':
@@ -191,12 +181,12 @@ export class Ledger {
 
   /** Number of distinct events applied. */
   get eventCount(): number {
-    return this.count;
+    return this.events.size;
   }
 
   /** Whether an event with this venue and id has been applied. */
   has(venue: string, id: string): boolean {
-    return this.events.get(venue)?.has(id) ?? false;
+    return this.events.get(venue, id) !== undefined;
   }
 
   /** The position of one instrument (flat and empty if it never traded). */
