@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { generateFillLines } from '../scripts/generate-fills.js';
 import { readFillRow } from '../src/inventory/import/fill-row.js';
 import { DEFAULT_IMPORT_BATCH, fillRecord, importFills } from '../src/inventory/import/import-fills.js';
+import { restoreLedger, saveLedgerSnapshot } from '../src/engine/journaled-ledger.js';
 import { Ledger } from '../src/inventory/ledger.js';
 import type { JournalRecord } from '../src/store/journal.js';
 import { SqliteJournal } from '../src/store/sqlite/journal.js';
@@ -30,7 +31,13 @@ export interface JournalFigures {
   replayBodiesMs: number;
   /** `Ledger.applyJson(replayBodies())`: the state rebuilt from scratch, ms. */
   rebuildMs: number;
+  /** `restoreLedger`: the latest snapshot (covering every record) plus a tail of `tailEvents`, ms. */
+  restoreMs: number;
+  tailEvents: number;
 }
+
+/** Fills journaled after the snapshot for the restore figure. */
+const TAIL = 10_000;
 
 /** Runs the benchmark on `records` fills (default 1,000,000). */
 export async function journalBenchmark(records = 1_000_000): Promise<JournalFigures> {
@@ -63,6 +70,18 @@ export async function journalBenchmark(records = 1_000_000): Promise<JournalFigu
     const ledger = new Ledger();
     ledger.applyJson(journal.replayBodies());
     const rebuildMs = performance.now() - start;
+    // A month after the journaled fills: the tail of a restart, not a late batch.
+    const tail = generateFillLines(TAIL, 3, Date.UTC(2026, 1, 1)).map((line) => {
+      const row = readFillRow(JSON.parse(line) as Record<string, unknown>, 'json');
+      if (!row.ok) throw new Error(`synthetic fill refused: ${JSON.stringify(row.problems)}`);
+      return fillRecord(row.fill);
+    });
+    saveLedgerSnapshot(journal, ledger);
+    journal.append(tail);
+    start = performance.now();
+    const restored = restoreLedger(journal);
+    const restoreMs = performance.now() - start;
+    if (restored.tailEvents !== TAIL) throw new Error(`tail of ${restored.tailEvents}, expected ${TAIL}`);
     journal.close();
     if (replayed !== records || bodies !== records || ledger.eventCount !== records) {
       throw new Error(
@@ -87,6 +106,8 @@ export async function journalBenchmark(records = 1_000_000): Promise<JournalFigu
       replayMs,
       replayBodiesMs,
       rebuildMs,
+      restoreMs,
+      tailEvents: TAIL,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

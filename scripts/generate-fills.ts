@@ -83,11 +83,14 @@ const INSTRUMENTS: readonly SyntheticInstrument[] = [
 /** 2026-01-01T00:00:00Z: every synthetic fill lies well before the 25 Dec 2026 expiries. */
 const START_MS = Date.UTC(2026, 0, 1);
 
-/** `count` fills as JSON Lines (no trailing newline), trade ids `SYN-<seed>-<n>`. */
-export function generateFillLines(count: number, seed: number): string[] {
+/**
+ * `count` fills as JSON Lines (no trailing newline), trade ids `SYN-<seed>-<n>`, the clock
+ * starting at `startMs` (2026-01-01 by default) and moving 1-400 ms a fill.
+ */
+export function generateFillLines(count: number, seed: number, startMs = START_MS): string[] {
   const random = mulberry32(seed);
   const lines: string[] = [];
-  let clock = START_MS;
+  let clock = startMs;
   for (let n = 0; n < count; n++) {
     clock += 1 + Math.floor(random() * 400);
     const instrument = INSTRUMENTS[Math.floor(random() * INSTRUMENTS.length)] as SyntheticInstrument;

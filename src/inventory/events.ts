@@ -435,13 +435,22 @@ export function eventJsonText(event: InventoryEvent): string {
   if (event.type !== 'fill') return JSON.stringify(eventToJson(event));
   const liquidation = event.liquidation === undefined ? '' : `,"liquidation":${event.liquidation}`;
   return (
-    `{"type":"fill","venue":${JSON.stringify(event.venue)},"id":${JSON.stringify(event.id)},` +
+    `{"type":"fill","venue":${quote(event.venue)},"id":${quote(event.id)},` +
     `"timestampMs":${JSON.stringify(event.timestampMs)},"sequence":${JSON.stringify(event.sequence)},` +
-    `"instrument":${JSON.stringify(event.instrument)},"side":${JSON.stringify(event.side)},` +
-    `"feeCurrency":${JSON.stringify(event.feeCurrency)},"liquidity":${JSON.stringify(event.liquidity)},` +
-    `"orderId":${JSON.stringify(event.orderId)},"amount":"${formatMoney(event.amount)}",` +
+    `"instrument":${quote(event.instrument)},"side":${quote(event.side)},` +
+    `"feeCurrency":${quote(event.feeCurrency)},"liquidity":${quote(event.liquidity)},` +
+    `"orderId":${quote(event.orderId)},"amount":"${formatMoney(event.amount)}",` +
     `"price":"${formatMoney(event.price)}","fee":"${formatMoney(event.fee)}"${liquidation}}`
   );
+}
+
+/** `JSON.stringify(text)`, without the call for text that needs no escape (ids and names). */
+function quote(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || c > 126) return JSON.stringify(text);
+  }
+  return `"${text}"`;
 }
 
 /**

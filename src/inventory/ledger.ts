@@ -15,6 +15,12 @@
 import { InputError } from '../model/errors.js';
 import { EventIndex } from './event-index.js';
 import {
+  decodeLedgerSnapshot,
+  encodeLedgerSnapshot,
+  type EventKey,
+  type LedgerSnapshotState,
+} from './ledger-snapshot.js';
+import {
   compareEvents,
   eventFromJson,
   eventToJson,
@@ -72,6 +78,17 @@ export interface PositionView {
   fills: number;
 }
 
+/**
+ * Where a ledger restored from a snapshot finds the events the snapshot folded (the journal:
+ * `journalHistory` in `src/store/ledger-history.ts`).
+ */
+export interface LedgerHistory {
+  /** The event with this venue and id if the snapshot folded it: applying it again is a duplicate. */
+  covered(venue: string, id: string): InventoryEvent | undefined;
+  /** The events of `instrument` the snapshot folded, in canonical order. */
+  events(instrument: string): Iterable<InventoryEvent>;
+}
+
 /** Money by currency code. */
 export type ByCurrency = Record<string, Money>;
 
@@ -87,6 +104,54 @@ export class Ledger {
   private readonly conversions = new Map<string, Map<string, Conversion>>();
   private readonly accountCash = new Map<string, Money>();
   private readonly markEvents: MarkEvent[] = [];
+  /** Events folded into the snapshot this ledger was restored from (0 for a fresh one). */
+  private snapshotEvents = 0;
+  private history: LedgerHistory | undefined;
+  /**
+   * Instruments restored from a snapshot whose folded events are not in `streams`: the key of
+   * the last of them. Their history is read when a late event makes them refold.
+   */
+  private readonly restored = new Map<string, EventKey>();
+
+  /**
+   * The fold as snapshot text (`ledger-snapshot.ts`), for `JournalStore.saveSnapshot`: states,
+   * not events, so its size follows the instruments, not the fills.
+   */
+  snapshot(): string {
+    const state: LedgerSnapshotState = {
+      events: this.eventCount,
+      accountCash: this.accountCash,
+      instruments: [...this.states.values()].map((position) => {
+        const stream = this.streams.get(position.instrument);
+        const lastEvent = stream?.[stream.length - 1];
+        return { state: position, last: lastEvent ?? this.restored.get(position.instrument) ?? null };
+      }),
+      conversions: this.conversions,
+      marks: this.markEvents,
+    };
+    return encodeLedgerSnapshot(state);
+  }
+
+  /**
+   * A ledger from a snapshot's text (`snapshot()`), to which the journal's tail (the events after
+   * the snapshot) is then applied. `history` reads the journal for what the snapshot folded: an
+   * event it covers is a duplicate, and an instrument that must refold (a late event) reads its
+   * folded events back. The state after the tail equals a fold of the whole journal.
+   */
+  static fromSnapshot(text: string, history: LedgerHistory): Ledger {
+    const snapshot = decodeLedgerSnapshot(text);
+    const ledger = new Ledger();
+    ledger.history = history;
+    ledger.snapshotEvents = snapshot.events;
+    for (const [ccy, amount] of snapshot.accountCash) ledger.accountCash.set(ccy, amount);
+    for (const { state, last } of snapshot.instruments) {
+      ledger.states.set(state.instrument, state);
+      if (last !== null) ledger.restored.set(state.instrument, last);
+    }
+    for (const [future, byKey] of snapshot.conversions) ledger.conversions.set(future, byKey);
+    ledger.markEvents.push(...snapshot.marks);
+    return ledger;
+  }
 
   /**
    * Applies one event. Throws `InputError` (naming the field) for an invalid event, and then
@@ -131,7 +196,7 @@ export class Ledger {
 
   /** `apply` of an event already validated. */
   private applyValid(event: InventoryEvent): ApplyResult {
-    const previous = this.events.addIfAbsent(event);
+    const previous = this.history?.covered(event.venue, event.id) ?? this.events.addIfAbsent(event);
     if (previous !== undefined) {
       return { status: 'duplicate', identical: sameContent(previous, event), refolded: [] };
     }
@@ -181,12 +246,12 @@ export class Ledger {
 
   /** Number of distinct events applied. */
   get eventCount(): number {
-    return this.events.size;
+    return this.snapshotEvents + this.events.size;
   }
 
   /** Whether an event with this venue and id has been applied. */
   has(venue: string, id: string): boolean {
-    return this.events.get(venue, id) !== undefined;
+    return this.events.get(venue, id) !== undefined || this.history?.covered(venue, id) !== undefined;
   }
 
   /** The position of one instrument (flat and empty if it never traded). */
@@ -268,7 +333,7 @@ export class Ledger {
       stream = [];
       this.streams.set(event.instrument, stream);
     }
-    const last = stream[stream.length - 1];
+    const last = stream[stream.length - 1] ?? this.restored.get(event.instrument);
     const inOrder = last === undefined || compareEvents(last, event) < 0;
     const pending = this.conversions.get(event.instrument);
     const pendingLate =
@@ -286,14 +351,30 @@ export class Ledger {
       if (state.conversions.length > before) this.routeConversions(state, refolded);
       return { status: 'applied', refolded };
     }
-    insertSorted(stream, event);
+    this.loadHistory(event.instrument);
+    insertSorted(this.streams.get(event.instrument) ?? stream, event);
     const refolded: string[] = [];
     this.refold(event.instrument, refolded);
     return { status: 'applied', refolded };
   }
 
+  /** For an instrument restored from a snapshot: its folded events read back, before the later ones. */
+  private loadHistory(instrument: string): void {
+    if (this.history === undefined || !this.restored.has(instrument)) return;
+    const folded = [...this.history.events(instrument)];
+    for (const event of folded) {
+      if (!isInstrumentEvent(event) || event.instrument !== instrument) {
+        throw new Error(`the history of ${instrument} holds ${event.type} ${event.venue}/${event.id}`);
+      }
+    }
+    const later = this.streams.get(instrument) ?? [];
+    this.streams.set(instrument, [...(folded as InstrumentEvent[]), ...later]);
+    this.restored.delete(instrument);
+  }
+
   /** Refolds one instrument from its events and conversions; cascades to a future it converts into. */
   private refold(instrument: string, refolded: string[]): void {
+    this.loadHistory(instrument);
     const state = newPosition(instrument);
     for (const step of this.steps(instrument)) applyStep(state, step);
     this.states.set(instrument, state);

@@ -164,8 +164,9 @@ export function formatMoney(x: Money, decimals?: number, mode: RoundingMode = 'h
   if (decimals !== undefined && (!Number.isInteger(decimals) || decimals < 0 || decimals > MONEY_DECIMALS)) {
     throw new InputError('decimals', decimals, `an integer from 0 to ${MONEY_DECIMALS}`);
   }
-  const places = decimals ?? MONEY_DECIMALS;
-  const value = decimals === undefined ? x : roundMoney(x, decimals, mode);
+  if (decimals === undefined) return formatExact(x);
+  const places = decimals;
+  const value = roundMoney(x, decimals, mode);
   const negative = value < 0n;
   const digits = (negative ? -value : value).toString().padStart(MONEY_DECIMALS + 1, '0');
   const intPart = digits.slice(0, digits.length - MONEY_DECIMALS);
@@ -173,6 +174,28 @@ export function formatMoney(x: Money, decimals?: number, mode: RoundingMode = 'h
   if (decimals === undefined) fracPart = fracPart.replace(/0+$/, '');
   const body = fracPart === '' ? intPart : `${intPart}.${fracPart}`;
   return negative ? `-${body}` : body;
+}
+
+/**
+ * Every decimal of `x`, trailing zeros dropped: `formatMoney(x)`. The journal writes three per
+ * fill, so the integer and fraction are split with one division and the fraction, below 10^12,
+ * is written through a double (exact below 2^53) rather than by string surgery on the digits.
+ */
+function formatExact(x: Money): string {
+  const negative = x < 0n;
+  const magnitude = negative ? -x : x;
+  const whole = magnitude / MONEY_SCALE;
+  let fraction = Number(magnitude - whole * MONEY_SCALE);
+  let text = whole.toString();
+  if (fraction !== 0) {
+    let places = MONEY_DECIMALS;
+    while (fraction % 10 === 0) {
+      fraction /= 10;
+      places -= 1;
+    }
+    text += `.${String(fraction).padStart(places, '0')}`;
+  }
+  return negative ? `-${text}` : text;
 }
 
 /** Rounds `x` to `decimals` (0 to 12) decimals by `mode`; the result is still at scale 10^12. */

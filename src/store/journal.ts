@@ -43,10 +43,14 @@ export interface AppendResult {
   duplicates: JournalRecord[];
 }
 
-/** Which records a replay returns. */
+/** Which records a replay returns (all of them by default). */
 export interface ReplayOptions {
   /** Only records appended after this position (`StoredRecord.seq`): the tail after a snapshot. */
   afterSeq?: number;
+  /** Only records appended at or before this position: what a snapshot covers. */
+  throughSeq?: number;
+  /** Only the records of this instrument. */
+  instrument?: string;
 }
 
 /** A saved state of a fold over the journal. */

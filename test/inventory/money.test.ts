@@ -36,6 +36,8 @@ describe('money', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), (x) => {
         expect(parseMoney(formatMoney(x))).toBe(x);
+        // The shortest form is the 12-decimal form (a separate code path) without trailing zeros.
+        expect(formatMoney(x)).toBe(formatMoney(x, 12).replace(/\.?0+$/, '') || '0');
         expect(toNumber(x)).toBe(Number(formatMoney(x)));
       }),
     );

@@ -180,7 +180,8 @@ describe('SqliteJournal', () => {
       record('z', 1000, 5),
       record('c', 2000, 0),
     ];
-    for (const r of records) insert.run(r.venue, r.id, r.timestampMs, r.sequence, r.type, r.instrument, r.body);
+    for (const r of records)
+      insert.run(r.venue, r.id, r.timestampMs, r.sequence, r.type, r.instrument, r.body);
     v1.close();
 
     const journal = SqliteJournal.open(path);
@@ -198,5 +199,21 @@ describe('SqliteJournal', () => {
     expect(indexes).toContain('events_time');
     expect(indexes).not.toContain('events_canonical');
     db.close();
+  });
+
+  it('replays one instrument, and the records up to a position, still in canonical order', () => {
+    const journal = SqliteJournal.open(path);
+    const other = { ...record('o1', 500), instrument: 'ETH-PERPETUAL' };
+    journal.append([record('b', 3000), other, record('a', 1000), record('c', 2000)]);
+    const ids = (options: Parameters<SqliteJournal['replay']>[0]): string[] =>
+      [...journal.replay(options)].map((r) => r.id);
+    expect(ids({ instrument: 'BTC-PERPETUAL' })).toEqual(['a', 'c', 'b']);
+    expect(ids({ throughSeq: 2 })).toEqual(['o1', 'b']);
+    expect(ids({ instrument: 'BTC-PERPETUAL', throughSeq: 3 })).toEqual(['a', 'b']);
+    expect(ids({ afterSeq: 1, throughSeq: 3 })).toEqual(['o1', 'a']);
+    expect([...journal.replayBodies({ instrument: 'ETH-PERPETUAL' })]).toEqual([other.body]);
+    expect(() => ids({ instrument: '' })).toThrow(InputError);
+    expect(() => ids({ throughSeq: -1 })).toThrow(InputError);
+    journal.close();
   });
 });

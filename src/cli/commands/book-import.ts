@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { importFills, type ImportProgress, type ImportResult } from '../../inventory/import/import-fills.js';
 import { importVenueFile, type VenueFormat } from '../../inventory/venue/import-venue.js';
 import { InputFileError } from '../jsonl.js';
+import { restoreLedger, saveLedgerSnapshot } from '../../engine/journaled-ledger.js';
 import { openJournal } from './book-journal.js';
 
 /** The layouts `--format` names. */
@@ -40,6 +41,9 @@ export async function bookImport(file: string, options: BookImportOptions): Prom
       format === 'jsonl' || format === 'csv'
         ? await importFills(file, journal, { ...common, format })
         : await importVenueFile(file, format as VenueFormat, journal, common);
+    // The book as of this import, saved so that the next command starts from it and folds only
+    // what is journaled after it (`restoreLedger`).
+    if (result.appended > 0) saveLedgerSnapshot(journal, restoreLedger(journal).ledger);
     bar?.clear();
     process.stdout.write(`${summaryLine(file, format, result)}\n`);
     for (const c of result.conflicts.slice(0, 20)) {

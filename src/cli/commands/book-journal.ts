@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+import { restoreLedger } from '../../engine/journaled-ledger.js';
 import { eventFromJson } from '../../inventory/events.js';
 import { Ledger, type ByCurrency } from '../../inventory/ledger.js';
 import { formatMoney } from '../../inventory/money.js';
@@ -42,10 +43,16 @@ export interface FoldedBook {
 }
 
 /**
- * Folds the journal in canonical order, every event with `timestampMs <= untilMs` (all without
- * `untilMs`): the book as it stood at that instant.
+ * Folds the journal in canonical order, every event with `timestampMs <= untilMs`: the book as
+ * it stood at that instant. Without `untilMs`, the whole journal, from its latest snapshot and
+ * the events after it (`restoreLedger`).
  */
 export function foldJournal(journal: JournalStore, untilMs?: number): FoldedBook {
+  if (untilMs === undefined) {
+    const { ledger } = restoreLedger(journal);
+    const fills = ledger.positions().reduce((sum, position) => sum + position.fills, 0);
+    return { ledger, fills, events: ledger.eventCount };
+  }
   const book: FoldedBook = { ledger: new Ledger(), fills: 0, events: 0 };
   for (const record of journal.replay()) {
     if (untilMs !== undefined && record.timestampMs > untilMs) break; // canonical order: time first

@@ -12,14 +12,13 @@
  * read a second time to journal it, so that memory stays bounded whatever its size (a line that
  * turns bad between the two passes, the file having changed, stops the import).
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { BallastError } from '../../model/errors.js';
 import { eventJsonText, type FillEvent } from '../events.js';
 import type { JournalRecord, JournalStore } from '../../store/journal.js';
 import type { FieldProblem } from './fill-row.js';
-import { formatOfPath, readFillLines, type FillFormat } from './read-fills.js';
+import { forEachFillLine, formatOfPath, type FillFormat } from './read-fills.js';
 
 /** Fills per committed transaction unless told otherwise. */
 export const DEFAULT_IMPORT_BATCH = 5000;
@@ -121,7 +120,7 @@ export async function importFills(
     lineNumbers: [],
   };
   try {
-    for await (const line of readFillLines(fileLines(path), format)) {
+    await forEachFillLine(path, format, (line) => {
       lines += 1;
       if (line.fill !== undefined) {
         fills += 1;
@@ -129,18 +128,19 @@ export async function importFills(
         kept?.records.push(fillRecord(line.fill));
         kept?.lineNumbers.push(line.lineNumber);
       }
+      if (lines % batchSize === 0)
+        progress({ phase: 'validate', lines, totalLines: 0, appended: 0, duplicates: 0 });
       if (line.problems !== undefined) {
         bad.push({ lineNumber: line.lineNumber, problems: line.problems });
         if (rejects !== undefined) {
-          await write(
+          return write(
             rejects,
             `${JSON.stringify({ line: line.lineNumber, errors: line.problems, text: line.text })}\n`,
           );
         }
       }
-      if (lines % batchSize === 0)
-        progress({ phase: 'validate', lines, totalLines: 0, appended: 0, duplicates: 0 });
-    }
+      return undefined;
+    });
   } finally {
     if (rejects !== undefined) {
       rejects.end();
@@ -202,24 +202,20 @@ export async function importFills(
     });
     return result;
   }
-  for await (const line of readFillLines(fileLines(path), format)) {
+  await forEachFillLine(path, format, (line) => {
     read += 1;
     if (line.fill === undefined) {
-      if (line.problems === undefined || rejectedLines.has(line.lineNumber)) continue;
+      if (line.problems === undefined || rejectedLines.has(line.lineNumber)) return;
       throw new ImportValidationError(path, [{ lineNumber: line.lineNumber, problems: line.problems }]);
     }
     batch.push(fillRecord(line.fill));
     batchLines.push(line.lineNumber);
     if (batch.length >= batchSize) flush();
-  }
+  });
   flush();
   if (read !== lines)
     throw new BallastError(`${path} changed during the import: ${lines} lines, then ${read}`);
   return result;
-}
-
-function fileLines(path: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
 }
 
 async function write(stream: WriteStream, text: string): Promise<void> {

@@ -4,6 +4,7 @@
  * Yields every non-blank line with its physical number and either the fill or every problem
  * found, so that a caller can validate a whole file before journaling any of it.
  */
+import { createReadStream } from 'node:fs';
 import { ParseError } from '../../model/errors.js';
 import { nonBlankNumberedLines, parseJsonObject, type LineSource } from '../../model/json-lines.js';
 import type { FillEvent } from '../events.js';
@@ -30,34 +31,95 @@ export function formatOfPath(path: string): FillFormat | undefined {
 }
 
 /**
- * The lines of `source` read as fills. Without `format`, a first non-blank line starting with
- * `{` means JSON Lines, anything else CSV.
+ * Reads lines one at a time, synchronously (the import's hot path: a promise per line through
+ * stacked async generators cost as much as parsing the line). `read` takes each non-blank line
+ * with its physical number, in file order.
  */
-export async function* readFillLines(source: LineSource, format?: FillFormat): AsyncGenerator<FillLine> {
-  let layout = format;
-  let header: string[] | undefined;
-  let headerProblems: FieldProblem[] | undefined;
-  for await (const { lineNumber, text } of nonBlankNumberedLines(source)) {
-    layout ??= text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
-    if (layout === 'jsonl') {
-      yield readJsonLine(lineNumber, text);
-      continue;
+export class FillLineReader {
+  private layout: FillFormat | undefined;
+  private header: string[] | undefined;
+  private headerProblems: FieldProblem[] | undefined;
+
+  constructor(format?: FillFormat) {
+    this.layout = format;
+  }
+
+  read(lineNumber: number, text: string): FillLine {
+    this.layout ??= text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
+    if (this.layout === 'jsonl') return readJsonLine(lineNumber, text);
+    if (this.header === undefined) {
+      const { header, problems } = readHeader(text);
+      this.header = header;
+      this.headerProblems = problems;
+      return problems.length > 0 ? { lineNumber, text, problems } : { lineNumber, text };
     }
-    if (header === undefined) {
-      ({ header, problems: headerProblems } = readHeader(text));
-      yield headerProblems.length > 0 ? { lineNumber, text, problems: headerProblems } : { lineNumber, text };
-      continue;
-    }
-    if (headerProblems !== undefined && headerProblems.length > 0) {
-      yield {
+    if (this.headerProblems !== undefined && this.headerProblems.length > 0) {
+      return {
         lineNumber,
         text,
         problems: [{ field: 'header', message: 'header: the header line is invalid' }],
       };
+    }
+    return readCsvLine(lineNumber, text, this.header);
+  }
+}
+
+/**
+ * The lines of `source` read as fills. Without `format`, a first non-blank line starting with
+ * `{` means JSON Lines, anything else CSV.
+ */
+export async function* readFillLines(source: LineSource, format?: FillFormat): AsyncGenerator<FillLine> {
+  const reader = new FillLineReader(format);
+  for await (const { lineNumber, text } of nonBlankNumberedLines(source)) yield reader.read(lineNumber, text);
+}
+
+/**
+ * The file's lines read as fills, handed to `each` synchronously a chunk of the file at a time:
+ * the same lines, numbers and results as `readFillLines` over the file. Line ends are `\n`,
+ * `\r\n` or a lone `\r`, as `readline` splits them. `chunkBytes`: how much is read at a time.
+ */
+export async function forEachFillLine(
+  path: string,
+  format: FillFormat | undefined,
+  each: (line: FillLine) => void | Promise<void>,
+  chunkBytes = 1 << 20,
+): Promise<void> {
+  const reader = new FillLineReader(format);
+  let lineNumber = 0;
+  let rest = '';
+  // Synchronous unless `each` returns a promise: no microtask per line.
+  const take = (text: string): void | Promise<void> => {
+    lineNumber += 1;
+    if (text.trim() === '') return;
+    return each(reader.read(lineNumber, text));
+  };
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: chunkBytes })) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    if (!text.includes('\r')) {
+      // The common case, `\n` alone: found by `indexOf`, not a test per character.
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+        const pending = take(text.slice(start, i));
+        if (pending !== undefined) await pending;
+        start = i + 1;
+      }
+      rest = text.slice(start);
       continue;
     }
-    yield readCsvLine(lineNumber, text, header);
+    // A `\r` at the end of the chunk may be the first half of `\r\n`: wait for the next chunk.
+    const end = text.endsWith('\r') ? text.length - 1 : text.length;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      const pending = take(text.slice(start, i));
+      if (pending !== undefined) await pending;
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i += 1;
+      start = i + 1;
+    }
+    rest = text.slice(start);
   }
+  if (rest.endsWith('\r')) rest = rest.slice(0, -1);
+  if (rest !== '') await take(rest);
 }
 
 function readJsonLine(lineNumber: number, text: string): FillLine {

@@ -83,8 +83,8 @@ export class SqliteJournal implements JournalStore {
   private readonly insertMany: Database.Statement<unknown[]>;
   private readonly insertedSince: Database.Statement<[number]>;
   private readonly appendBatch: (records: readonly JournalRecord[]) => AppendResult;
-  private readonly replayRows: ReplayStatements;
-  private readonly replayBodyStmt: ReplayStatements;
+  /** Replay statements by their columns and filters, prepared on first use. */
+  private readonly replayStatements = new Map<string, Database.Statement<unknown[]>>();
   private readonly byId: Database.Statement<[string, string]>;
   private readonly countStmt: Database.Statement<[]>;
   private readonly lastSeqStmt: Database.Statement<[]>;
@@ -167,18 +167,6 @@ export class SqliteJournal implements JournalStore {
       }
       return { appended, duplicates };
     });
-    // A whole replay walks the canonical index; a tail (after a snapshot) is a range of `seq`,
-    // sorted: NOT INDEXED keeps the planner from walking the whole index to filter it.
-    const replayStatements = (columns: string): ReplayStatements => ({
-      all: db.prepare(`SELECT ${columns} FROM events ORDER BY ${ORDER}`),
-      tail: db.prepare(`SELECT ${columns} FROM events NOT INDEXED WHERE seq > ? ORDER BY ${ORDER}`),
-    });
-    this.replayRows = replayStatements(COLUMNS);
-    this.replayRows.all.raw();
-    this.replayRows.tail.raw();
-    this.replayBodyStmt = replayStatements('body');
-    this.replayBodyStmt.all.pluck();
-    this.replayBodyStmt.tail.pluck();
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM events WHERE venue = ? AND event_id = ?`);
     this.countStmt = db.prepare('SELECT count(*) FROM events').pluck();
     this.lastSeqStmt = db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck();
@@ -195,14 +183,14 @@ export class SqliteJournal implements JournalStore {
 
   *replay(options: ReplayOptions = {}): Generator<StoredRecord> {
     // Raw rows and objects built here: measured 1.6x faster than better-sqlite3's row objects.
-    const rows = iterateReplay(this.replayRows, options) as IterableIterator<ReplayRow>;
+    const rows = this.iterateReplay(COLUMNS, options) as IterableIterator<ReplayRow>;
     for (const [seq, venue, id, timestampMs, sequence, type, instrument, body] of rows) {
       yield { seq, venue, id, timestampMs, sequence, type, instrument, body };
     }
   }
 
   replayBodies(options: ReplayOptions = {}): Iterable<string> {
-    return iterateReplay(this.replayBodyStmt, options) as IterableIterator<string>;
+    return this.iterateReplay('body', options) as IterableIterator<string>;
   }
 
   get(venue: string, id: string): StoredRecord | undefined {
@@ -240,18 +228,48 @@ export class SqliteJournal implements JournalStore {
   close(): void {
     this.db.close();
   }
-}
 
-interface ReplayStatements {
-  all: Database.Statement<[]>;
-  tail: Database.Statement<[number]>;
-}
-
-function iterateReplay(statements: ReplayStatements, options: ReplayOptions): IterableIterator<unknown> {
-  const afterSeq = options.afterSeq ?? 0;
-  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
-    throw new InputError('afterSeq', afterSeq, 'an integer >= 0');
-  return afterSeq === 0 ? statements.all.iterate() : statements.tail.iterate(afterSeq);
+  /**
+   * Rows in canonical order, filtered by `options`. A whole replay walks the canonical index; a
+   * range of `seq` (the tail after a snapshot) is read by `seq` and sorted: NOT INDEXED keeps the
+   * planner from walking the whole canonical index to filter it.
+   */
+  private iterateReplay(columns: string, options: ReplayOptions): IterableIterator<unknown> {
+    const afterSeq = options.afterSeq ?? 0;
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
+      throw new InputError('afterSeq', afterSeq, 'an integer >= 0');
+    const throughSeq = options.throughSeq;
+    if (throughSeq !== undefined && (!Number.isSafeInteger(throughSeq) || throughSeq < 0))
+      throw new InputError('throughSeq', throughSeq, 'an integer >= 0');
+    const instrument = options.instrument;
+    if (instrument !== undefined && (typeof instrument !== 'string' || instrument === ''))
+      throw new InputError('instrument', instrument, 'an instrument name');
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (afterSeq > 0) {
+      where.push('seq > ?');
+      params.push(afterSeq);
+    }
+    if (throughSeq !== undefined) {
+      where.push('seq <= ?');
+      params.push(throughSeq);
+    }
+    if (instrument !== undefined) {
+      where.push('instrument = ?');
+      params.push(instrument);
+    }
+    const key = `${columns}|${where.join(' AND ')}`;
+    let statement = this.replayStatements.get(key);
+    if (statement === undefined) {
+      const seqRange = afterSeq > 0 ? ' NOT INDEXED' : '';
+      const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+      statement = this.db.prepare(`SELECT ${columns} FROM events${seqRange}${filter} ORDER BY ${ORDER}`);
+      if (columns === 'body') statement.pluck();
+      else statement.raw();
+      this.replayStatements.set(key, statement);
+    }
+    return statement.iterate(...params);
+  }
 }
 
 /** Creates the schema in a new file, refuses a file written by a newer version. */
