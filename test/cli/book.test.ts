@@ -111,6 +111,28 @@ describe('ballast book import and show', () => {
     expect(result.stdout).toMatch(/^ {2}BTC\s+-0\.02561$/m);
   });
 
+  it('shows the figures in USD at the index given; a bad --index is refused', async () => {
+    await runCli(['book', 'import', write('fills.jsonl', GOOD), '--db', db]);
+    const result = await runCli(['book', 'show', '--db', db, '--json', '--index', 'btc_usd=95000']);
+    expect(result.code).toBe(0);
+    const book = JSON.parse(result.stdout) as Record<string, unknown>;
+    // -0.02561 BTC x 95,000 USD = -2,432.95 USD exactly; no ETH or USDC held.
+    expect(book.usd).toMatchObject({
+      index: { btc_usd: '95000' },
+      source: '--index',
+      cash: { BTC: '-2432.95' },
+      total: { cash: '-2432.95' },
+      missing: [],
+    });
+    const text = await runCli(['book', 'show', '--db', db, '--index', 'btc_usd=95000']);
+    expect(text.stdout).toMatch(/^ {2}BTC\s+-0\.02561 {2}\(-2432\.95 USD\)$/m);
+    const bad = await runCli(['book', 'show', '--db', db, '--index', 'btc=1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--index/);
+    // Without --index and without a mark event there is no USD figure.
+    expect((await show()).usd).toBeUndefined();
+  });
+
   it.each([
     ['a malformed line', '{"venue": "deribit",', 'JSON .*malformed'],
     ['an unknown instrument', fill({ trade_id: 'X', instrument: 'BTC-NOPE' }), 'instrument: '],

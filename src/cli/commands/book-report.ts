@@ -3,7 +3,7 @@
  * exact decimal strings, and their text forms for people.
  */
 import type { Ledger } from '../../inventory/ledger.js';
-import { formatMoney, type Money } from '../../inventory/money.js';
+import { formatMoney, MONEY_SCALE, mulMoney, type Money } from '../../inventory/money.js';
 import type { ReconcileReport } from '../../inventory/reconcile.js';
 import { moneyRecord, SHOWN_CURRENCIES, type FoldedBook } from './book-journal.js';
 
@@ -24,10 +24,95 @@ export interface ShowReport {
   fees: Record<string, string>;
   funding: Record<string, string>;
   realized_pnl: Record<string, string>;
+  /**
+   * The same figures in USD at the index: each coin at its `<coin>_usd` index price, USDC at par.
+   * Absent when no index price is known (no mark event journaled and no `--index`).
+   */
+  usd?: UsdFigures;
 }
 
-export function showReport(book: FoldedBook): ShowReport {
+/** Figures in USD at given index prices. */
+export interface UsdFigures {
+  /** The index prices used (`btc_usd`: USD per coin) and where they come from. */
+  index: Record<string, string>;
+  source: string;
+  cash: Record<string, string>;
+  fees: Record<string, string>;
+  funding: Record<string, string>;
+  realized_pnl: Record<string, string>;
+  /** Sums over the currencies that have an index price. */
+  total: { cash: string; fees: string; funding: string; realized_pnl: string };
+  /** Currencies held but without an index price: left out of the USD figures. */
+  missing: string[];
+}
+
+/** Index prices (`btc_usd` -> USD per coin) and where they come from. */
+export interface IndexPrices {
+  prices: Record<string, Money>;
+  source: string;
+}
+
+/** The latest journaled mark event's index prices, if any. */
+export function latestIndexPrices(ledger: Ledger): IndexPrices | undefined {
+  const marks = ledger.marks();
+  const last = marks[marks.length - 1];
+  if (last === undefined || Object.keys(last.indexPrices).length === 0) return undefined;
+  return {
+    prices: last.indexPrices,
+    source: `mark ${last.venue}/${last.id} at ${new Date(last.timestampMs).toISOString()}`,
+  };
+}
+
+/** USD per unit of `currency` at `index`: USD and USDC at par, a coin at `<coin>_usd`. */
+function usdPerUnit(currency: string, index: Record<string, Money>): Money | undefined {
+  if (currency === 'USD' || currency === 'USDC') return MONEY_SCALE;
+  return index[`${currency.toLowerCase()}_usd`];
+}
+
+function usdFigures(ledger: Ledger, index: IndexPrices): UsdFigures {
+  const missing = new Set<string>();
+  const totals = { cash: 0n, fees: 0n, funding: 0n, realized_pnl: 0n };
+  const convert = (amounts: Record<string, Money>, total: keyof typeof totals): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [ccy, amount] of Object.entries(amounts)) {
+      const rate = usdPerUnit(ccy, index.prices);
+      if (rate === undefined) {
+        if (amount !== 0n) missing.add(ccy);
+        continue;
+      }
+      const usd = mulMoney(amount, rate);
+      out[ccy] = formatMoney(usd);
+      totals[total] += usd;
+    }
+    return out;
+  };
+  const figures = {
+    cash: convert(ledger.cash(), 'cash'),
+    fees: convert(ledger.feesPaid(), 'fees'),
+    funding: convert(ledger.fundingReceived(), 'funding'),
+    realized_pnl: convert(ledger.realizedPnl(), 'realized_pnl'),
+  };
+  const index_: Record<string, string> = {};
+  for (const name of Object.keys(index.prices).sort())
+    index_[name] = formatMoney(index.prices[name] as Money);
+  return {
+    index: index_,
+    source: index.source,
+    ...figures,
+    total: {
+      cash: formatMoney(totals.cash),
+      fees: formatMoney(totals.fees),
+      funding: formatMoney(totals.funding),
+      realized_pnl: formatMoney(totals.realized_pnl),
+    },
+    missing: [...missing].sort(),
+  };
+}
+
+/** `book show`: the folded book; in USD too at `index` (by default the latest mark's index prices). */
+export function showReport(book: FoldedBook, index?: IndexPrices): ShowReport {
   const { ledger } = book;
+  const prices = index ?? latestIndexPrices(ledger);
   return {
     fills: book.fills,
     events: book.events,
@@ -42,6 +127,7 @@ export function showReport(book: FoldedBook): ShowReport {
     fees: moneyRecord(ledger.feesPaid()),
     funding: moneyRecord(ledger.fundingReceived()),
     realized_pnl: moneyRecord(ledger.realizedPnl()),
+    ...(prices === undefined ? {} : { usd: usdFigures(ledger, prices) }),
   };
 }
 
@@ -55,7 +141,16 @@ export function showText(report: ShowReport): string {
     }
   }
   lines.push('', 'cash (after settlements):');
-  for (const [ccy, amount] of Object.entries(report.cash)) lines.push(`  ${ccy.padEnd(6)} ${amount}`);
+  for (const [ccy, amount] of Object.entries(report.cash)) {
+    const usd = report.usd?.cash[ccy];
+    lines.push(`  ${ccy.padEnd(6)} ${amount}${usd === undefined ? '' : `  (${usd} USD)`}`);
+  }
+  if (report.usd !== undefined) {
+    const index = Object.entries(report.usd.index).map(([name, price]) => `${name} ${price}`);
+    lines.push('', `USD at the index (${index.join(', ')}; ${report.usd.source}):`);
+    lines.push(`  cash ${report.usd.total.cash}, realized P&L ${report.usd.total.realized_pnl}`);
+    if (report.usd.missing.length > 0) lines.push(`  no index price for ${report.usd.missing.join(', ')}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,7 +1,8 @@
 /**
  * `ballast book`: the inventory from the journal.
  * - `book import FILE [--db PATH] [--format ...] [--skip-invalid FILE]` (`book-import.ts`);
- * - `book show [--db PATH] [--json]`: fills, open positions and cash;
+ * - `book show [--db PATH] [--json] [--index btc_usd=P,...]`: fills, open positions and cash, also
+ *   in USD at the index (given, or the latest mark event's);
  * - `book pnl --from ISO --to ISO [--db PATH] [--json]`: realized P&L, fees, funding and the
  *   change of cash between the book at `from` and at `to` (each the journal folded to that time:
  *   events at or before it);
@@ -10,14 +11,15 @@
  */
 import { readFile } from 'node:fs/promises';
 
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
+import { parseMoney, type Money } from '../../inventory/money.js';
 import { parseAccountSnapshot, reconcile } from '../../inventory/reconcile.js';
 import { InputError } from '../../model/errors.js';
 import { InputFileError } from '../jsonl.js';
 import { bookImport, IMPORT_FORMATS, type ImportFormat } from './book-import.js';
 import { DEFAULT_DB, foldJournal, openJournal, parseTime } from './book-journal.js';
-import { pnlReport, pnlText, reconcileText, showReport, showText } from './book-report.js';
+import { pnlReport, pnlText, reconcileText, showReport, showText, type IndexPrices } from './book-report.js';
 
 export function registerBook(program: Command, setExitCode: (code: number) => void): void {
   const book = program
@@ -56,10 +58,24 @@ export function registerBook(program: Command, setExitCode: (code: number) => vo
     )
     .option('--db <path>', 'journal file', DEFAULT_DB)
     .option('--json', 'print one JSON object')
-    .action((options: { db: string; json?: boolean }) => {
+    .addOption(
+      new Option(
+        '--index <prices>',
+        'index prices for the USD figures, e.g. btc_usd=95000,eth_usd=3500 (default: the latest mark event)',
+      ).argParser((text: string) => {
+        try {
+          return parseIndexPrices(text);
+        } catch (error) {
+          if (error instanceof InputError) throw new InvalidArgumentError(error.message);
+          throw error;
+        }
+      }),
+    )
+    .action((options: { db: string; json?: boolean; index?: IndexPrices }) => {
+      const index = options.index;
       const journal = openJournal(options.db, false);
       try {
-        const report = showReport(foldJournal(journal));
+        const report = showReport(foldJournal(journal), index);
         process.stdout.write(options.json === true ? `${JSON.stringify(report)}\n` : showText(report));
       } finally {
         journal.close();
@@ -137,4 +153,17 @@ export function registerBook(program: Command, setExitCode: (code: number) => vo
 
   for (const command of book.commands) command.exitOverride();
   book.exitOverride();
+}
+
+/** `--index btc_usd=95000,eth_usd=3500`: positive prices by index name. */
+export function parseIndexPrices(text: string): IndexPrices {
+  const prices: Record<string, Money> = {};
+  for (const part of text.split(',')) {
+    const match = /^\s*([a-z]+_usd)\s*=\s*(\S+)\s*$/.exec(part);
+    if (match === null) throw new InputError('--index', part, 'name=price such as btc_usd=95000');
+    const price = parseMoney(match[2] as string, { field: `--index ${match[1]}` });
+    if (price <= 0n) throw new InputError(`--index ${match[1]}`, match[2], 'a positive price');
+    prices[match[1] as string] = price;
+  }
+  return { prices, source: '--index' };
 }
