@@ -1,19 +1,36 @@
 /**
  * `npm run bench`: every benchmark suite, one run, figures printed as a Markdown table ready for
- * bench/RESULTS.md. Timings never gate a test.
+ * bench/RESULTS.md. Timings never gate a test. `npm run bench -- market journal` runs only the
+ * suites named (pricing, surface, journal, market).
  */
 import { cpus } from 'node:os';
 import { pricingBenchmark } from './pricing.js';
 import { journalBenchmark } from './journal.js';
+import { bookBenchmark } from './market-book.js';
 import { surfaceBenchmark } from './surface.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
+
+const SUITES = ['pricing', 'surface', 'journal', 'market'] as const;
 
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(
     `# Ballast benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpu}\n`,
   );
+  const named = process.argv.slice(2);
+  for (const name of named) {
+    if (!(SUITES as readonly string[]).includes(name))
+      throw new Error(`unknown suite ${name}; one of ${SUITES.join(', ')}`);
+  }
+  const run = (suite: (typeof SUITES)[number]): boolean => named.length === 0 || named.includes(suite);
+  if (run('pricing')) await pricing();
+  if (run('surface')) await surface();
+  if (run('journal')) await journal();
+  if (run('market')) await market();
+}
+
+async function pricing(): Promise<void> {
   console.log('## Pricing (ns per option: fastest sample, median in brackets; one column pass per sample)\n');
   console.log(
     '| input set | options | Black-76 price + 7 greeks | price alone | implied vol | iv / price | ours inside tolerance | `implied-volatility` ns | its share inside tolerance |',
@@ -28,6 +45,9 @@ async function main(): Promise<void> {
   console.log(
     '\nTargets on the 2-core machine: price + greeks <= 100 ns, implied vol <= 400 ns, ratio <= 6.',
   );
+}
+
+async function surface(): Promise<void> {
   const v = await surfaceBenchmark();
   console.log('\n## Volatility surface (ms, median of samples)\n');
   console.log(
@@ -38,6 +58,9 @@ async function main(): Promise<void> {
     `| 2020-05-21, ${v.options} options, ${v.expiries} expiries | ${fmt(v.readMs, 2)} | ${fmt(v.calibrateMs, 2)} | ${fmt(v.refitMs, 2)} | ${fmt(v.remarkMs, 3)} |`,
   );
   console.log('\nTargets: calibration under 50 ms, re-marking under 0.5 ms.');
+}
+
+async function journal(): Promise<void> {
   const j = await journalBenchmark();
   console.log('\n## Journal (SQLite, WAL)\n');
   console.log(
@@ -48,6 +71,19 @@ async function main(): Promise<void> {
     `| ${j.records} | ${fmt(j.appendPerSecond, 0)} | ${fmt(j.importPerSecond, 0)} (${j.importFills} fills) | ${fmt(j.replayMs, 0)} | ${fmt(j.replayBodiesMs, 0)} | ${fmt(j.rebuildMs, 0)} | ${fmt(j.restoreMs, 0)} (${j.tailEvents} events) |`,
   );
   console.log('\nTargets: import 200,000 fills/s; rebuild the state of 1,000,000 journaled fills under 3 s.');
+}
+
+async function market(): Promise<void> {
+  const b = bookBenchmark();
+  console.log('\n## Order book (fastest of repeated runs)\n');
+  console.log(
+    '| changes | level changes | level changes/s (parsed) | changes/s (parsed) | notification lines/s end to end | `JSON.parse` alone, lines/s |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  console.log(
+    `| ${b.events} | ${b.levelChanges} | ${fmt(b.levelChangesPerSecond, 0)} | ${fmt(b.eventsPerSecond, 0)} | ${fmt(b.linesPerSecond, 0)} | ${fmt(b.jsonParsePerSecond, 0)} |`,
+  );
+  console.log('\nTarget: 2,000,000 book changes/s applied, already parsed.');
 }
 
 main().catch((error: unknown) => {

@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { BallastError } from '../model/errors.js';
 import { registerBook } from './commands/book.js';
 import { registerChain } from './commands/chain.js';
+import { registerData } from './commands/data.js';
 import { registerIv } from './commands/iv.js';
 import { registerPrice } from './commands/price.js';
 import { registerStart } from './commands/start.js';
@@ -35,6 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerStart(program, setExitCode);
   registerChain(program, setExitCode);
   registerBook(program, setExitCode);
+  registerData(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
 
   try {
