@@ -58,12 +58,7 @@ import {
 
 /** The Tardis CSV datasets read here. */
 export type TardisDataType =
-  | 'incremental_book_L2'
-  | 'book_snapshot_25'
-  | 'trades'
-  | 'quotes'
-  | 'derivative_ticker'
-  | 'options_chain';
+  'incremental_book_L2' | 'book_snapshot_25' | 'trades' | 'quotes' | 'derivative_ticker' | 'options_chain';
 
 export const TARDIS_DATA_TYPES: readonly TardisDataType[] = [
   'incremental_book_L2',
@@ -181,7 +176,8 @@ export class TardisCsvParser implements CsvLineSink {
   constructor(options: TardisReadOptions = {}, fileName?: string) {
     this.onBadRecord = options.onBadRecord;
     this.onRecord = options.onRecord;
-    this.dataType = options.dataType ?? (fileName === undefined ? undefined : tardisDataTypeFromFileName(fileName));
+    this.dataType =
+      options.dataType ?? (fileName === undefined ? undefined : tardisDataTypeFromFileName(fileName));
     this.fromName = options.dataType === undefined && this.dataType !== undefined;
   }
 
@@ -261,7 +257,13 @@ export class TardisCsvParser implements CsvLineSink {
         type === undefined
           ? `the header of one of ${TARDIS_DATA_TYPES.join(', ')}`
           : `${JSON.stringify(TARDIS_HEADERS[type].slice(0, 120))} (${type}${this.fromName ? ', from the file name' : ''})`;
-      this.bad(text, start, end, lineNumber, `header: got ${quoteValue(text, start, end)}, expected ${expected}`);
+      this.bad(
+        text,
+        start,
+        end,
+        lineNumber,
+        `header: got ${quoteValue(text, start, end)}, expected ${expected}`,
+      );
       return;
     }
     this.dataType = type;
@@ -619,7 +621,11 @@ function sortLevels(bids: Level[], asks: Level[]): void {
  * Parses a whole Tardis CSV text held in memory (tests, small files); same rules as
  * `readTardisCsv`. `fileName` lets the data type come from a Tardis file name.
  */
-export function parseTardisCsvText(text: string, options: TardisReadOptions = {}, fileName?: string): MarketEvent[] {
+export function parseTardisCsvText(
+  text: string,
+  options: TardisReadOptions = {},
+  fileName?: string,
+): MarketEvent[] {
   const parser = new TardisCsvParser(options, fileName);
   const splitter = new CsvLineSplitter(parser);
   splitter.push(Buffer.from(text, 'utf8'));
@@ -699,7 +705,8 @@ class TardisPump {
  */
 export function readTardisCsv(path: string, options: TardisReadOptions = {}): AsyncIterable<MarketEvent> {
   return {
-    [Symbol.asyncIterator]: (): AsyncIterator<MarketEvent> => new TardisEventIterator(TardisPump.create(path, options)),
+    [Symbol.asyncIterator]: (): AsyncIterator<MarketEvent> =>
+      new TardisEventIterator(TardisPump.create(path, options)),
   };
 }
 
@@ -733,7 +740,8 @@ class TardisEventIterator implements AsyncIterator<MarketEvent> {
   constructor(private readonly pump: TardisPump) {}
 
   next(): Promise<IteratorResult<MarketEvent>> {
-    if (this.pos < this.buffer.length) return Promise.resolve({ value: this.buffer[this.pos++]!, done: false });
+    if (this.pos < this.buffer.length)
+      return Promise.resolve({ value: this.buffer[this.pos++]!, done: false });
     return this.fill();
   }
 
