@@ -62,7 +62,12 @@ class FieldProblem {
 }
 
 function fail(field: string, value: unknown, expected: string): never {
-  let got = describeValue(value);
+  let got: string;
+  try {
+    got = describeValue(value);
+  } catch {
+    got = 'got a value nested too deeply to show'; // String() of it overflowed the stack
+  }
   if (got.length > 80) got = `${got.slice(0, 77)}...`;
   throw new FieldProblem(`${field}: ${got}, expected ${expected}`);
 }
@@ -117,7 +122,7 @@ function textOf(line: string | object): string {
   try {
     return JSON.stringify(line) ?? String(line);
   } catch {
-    return String(line);
+    return '(a value that cannot be shown)';
   }
 }
 
@@ -324,7 +329,8 @@ function bestFirst(levels: Level[], bids: boolean): Level[] {
   for (let i = 1; i < levels.length; i++) {
     const a = levels[i - 1]!.price;
     const b = levels[i]!.price;
-    if (bids ? a < b : a > b) return levels.sort(bids ? (x, y) => y.price - x.price : (x, y) => x.price - y.price);
+    if (bids ? a < b : a > b)
+      return levels.sort(bids ? (x, y) => y.price - x.price : (x, y) => x.price - y.price);
   }
   return levels;
 }
@@ -539,7 +545,10 @@ export async function* readDeribitJsonlBatches(
  * throws a `ParseError` naming the line number and the field. `options.onRecord` is called once
  * per non-blank line with the events it gave (none for a skipped or bad one).
  */
-export function readDeribitJsonl(path: string, options: RecordedReadOptions = {}): AsyncIterable<MarketEvent> {
+export function readDeribitJsonl(
+  path: string,
+  options: RecordedReadOptions = {},
+): AsyncIterable<MarketEvent> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
       return new EventIterator(readDeribitJsonlBatches(path, options));
