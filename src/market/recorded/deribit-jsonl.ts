@@ -172,8 +172,16 @@ function readMessage(value: unknown, out: MarketEvent[]): void {
   readChannel(channel, params.data, local, out);
 }
 
+/** The last channel split: a recording repeats a few channels, so most lines split nothing. */
+let lastChannel = '';
+let lastParts: string[] = [''];
+
 function readChannel(channel: string, data: unknown, local: number | undefined, out: MarketEvent[]): void {
-  const parts = channel.split('.');
+  if (channel !== lastChannel) {
+    lastParts = channel.split('.');
+    lastChannel = channel;
+  }
+  const parts = lastParts;
   const kind = parts[0];
   const n = parts.length;
   if (kind === 'book') {
