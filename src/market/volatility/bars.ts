@@ -119,7 +119,8 @@ export function checkBars(bars: readonly OhlcBar[], min: number, field = 'bars')
 /**
  * Close-to-close variance per bar: the N = bars - 1 log returns r_i = ln(C_i / C_{i-1}), with
  * (default) sigma^2 = sum (r_i - rbar)^2 / (N - 1), needing 3 bars, or with `demean: false`
- * sigma^2 = sum r_i^2 / N, needing 2. The classical estimator (e.g. Yang and Zhang 2000, eq. 1).
+ * sigma^2 = sum r_i^2 / N, needing 2. The classical estimator (Yang and Zhang 2000 use it as
+ * their benchmark).
  */
 export function closeToCloseVariance(bars: readonly OhlcBar[], options: CloseToCloseOptions = {}): number {
   const demean = options.demean ?? true;
@@ -146,7 +147,7 @@ export function closeToCloseVariance(bars: readonly OhlcBar[], options: CloseToC
 /**
  * Parkinson (1980) variance per bar: sigma^2 = (1 / (4 ln 2)) mean over bars of (ln(H/L))^2.
  * For a driftless Brownian motion with variance sigma^2 per bar, E[(ln H/L)^2] = 4 ln 2 sigma^2
- * (Parkinson, eq. 9 with the continuous range). Needs 1 bar.
+ * (Parkinson 1980, with the range of the continuous path). Needs 1 bar.
  */
 export function parkinsonVariance(bars: readonly OhlcBar[]): number {
   checkBars(bars, 1);
@@ -159,9 +160,10 @@ export function parkinsonVariance(bars: readonly OhlcBar[]): number {
 }
 
 /**
- * Garman-Klass (1980) variance per bar, in the practical form of their best estimator from the
- * bar's own OHLC (their sigma-hat-5 with rounded coefficients):
- *   sigma^2 = mean over bars of [ (1/2) (ln(H/L))^2 - (2 ln 2 - 1) (ln(C/O))^2 ].
+ * Garman-Klass (1980) variance per bar, in the widely used form
+ *   sigma^2 = mean over bars of [ (1/2) (ln(H/L))^2 - (2 ln 2 - 1) (ln(C/O))^2 ],
+ * which approximates their best analytic scale-invariant estimator from the bar's own OHLC,
+ * 0.511 (u - d)^2 - 0.019 (x (u + d) - 2 u d) - 0.383 x^2, dropping the small cross term.
  * Ignores the move from the previous close to the open. Needs 1 bar.
  */
 export function garmanKlassVariance(bars: readonly OhlcBar[]): number {
@@ -187,7 +189,7 @@ function rogersSatchellTerm(bar: OhlcBar): number {
 /**
  * Rogers-Satchell (1991) variance per bar: sigma^2 = mean over bars of
  * ln(H/C) ln(H/O) + ln(L/C) ln(L/O) = u (u - x) + d (d - x) with u = ln(H/O), d = ln(L/O),
- * x = ln(C/O). Unbiased for a Brownian motion with any drift (Rogers and Satchell, eq. 2).
+ * x = ln(C/O). Unbiased for a Brownian motion with any drift (Rogers and Satchell 1991).
  * Needs 1 bar.
  */
 export function rogersSatchellVariance(bars: readonly OhlcBar[]): number {
@@ -204,7 +206,7 @@ export function rogersSatchellVariance(bars: readonly OhlcBar[]): number {
  *   V_O = sample variance (divisor N - 1) of g_i = ln(O_i / C_{i-1}),
  *   V_C = sample variance (divisor N - 1) of x_i = ln(C_i / O_i),
  *   V_RS = the Rogers-Satchell mean over the same N bars.
- * alpha = 1.34 gives k = 0.34 / (1.34 + (N + 1) / (N - 1)), Yang and Zhang's eq. (11)-(12) with
+ * alpha = 1.34 gives k = 0.34 / (1.34 + (N + 1) / (N - 1)), Yang and Zhang's weight with
  * their recommended value; k minimises the estimator's variance. Unbiased and independent of
  * the drift and of the opening jumps' size. Needs 3 bars (N >= 2).
  */

@@ -8,7 +8,7 @@
  * the efficient log price (a semimartingale, integrated variance IV = int sigma_t^2 dt over the
  * span) and eps_i i.i.d. microstructure noise, mean 0, variance a = E[eps^2], independent of X.
  * With n returns over all ticks, E[RV_all] = IV + 2 n a: plain realized variance at the highest
- * frequency measures the noise, not the volatility (Zhang, Mykland and Ait-Sahalia 2005, eq. 6).
+ * frequency measures the noise, not the volatility (Zhang, Mykland and Ait-Sahalia 2005).
  *
  * Sources (the formulas are public; the code is our own):
  * - Andersen, T. G., Bollerslev, T., Diebold, F. X. and Labys, P. (2001), "The Distribution of
@@ -22,7 +22,7 @@
  *   Stochastic Volatility and Jumps", Journal of Financial Econometrics 2(1), 1-37: bipower
  *   variation, which converges to IV even with jumps, while RV converges to IV plus the sum of
  *   squared jumps.
- * - J.P. Morgan/Reuters (1996), "RiskMetrics - Technical Document", 4th ed., section 5.2: the
+ * - J.P. Morgan/Reuters (1996), "RiskMetrics - Technical Document", 4th ed., chapter 5: the
  *   exponentially weighted moving average of squared returns (lambda 0.94 for daily data).
  */
 import { InputError } from '../../model/errors.js';
@@ -234,14 +234,14 @@ export function realizedVariance(series: TickSeries, sampling: Sampling = { kind
 }
 
 /**
- * Two-scales realized variance (ZMA 2005, eq. 55 and 64). With n returns over all n + 1 ticks
+ * Two-scales realized variance (ZMA 2005, sections 3-4). With n returns over all n + 1 ticks
  * and K subgrids (subgrid k = ticks k - 1, k - 1 + K, k - 1 + 2K, ...):
  *   RV_avg = (1/K) sum_{k=1..K} RV^(k) = (1/K) sum_{i=K..n} (Y_i - Y_{i-K})^2,
  *   nbar = (n - K + 1) / K (the subgrids' average number of returns),
  *   TSRV = RV_avg - (nbar / n) RV_all,
  * and with `adjust` (default) the small-sample adjusted (1 - nbar/n)^-1 TSRV, which removes the
  * factor (1 - nbar/n) by which TSRV underestimates IV. The noise bias 2 nbar a of RV_avg is
- * cancelled by (nbar/n) E[RV_all] = (nbar/n)(IV + 2 n a). Asymptotically (ZMA Theorem 4, K =
+ * cancelled by (nbar/n) E[RV_all] = (nbar/n)(IV + 2 n a). Asymptotically (ZMA, K =
  * c n^(2/3)) its error has variance 8 n a^2 / K^2 + (4/3)(K/n) T int sigma^4 dt; see
  * `twoScalesOptimalSubgrids` for the K that minimises it. Needs 2 <= K <= (n + 1) / 2 (nbar >= 1).
  * May come out negative when the noise dominates and K is too small.
@@ -269,7 +269,7 @@ export function twoScalesRealizedVariance(
  * The number of subgrids K that minimises the asymptotic variance of two-scales realized
  * variance, 8 n a^2 / K^2 + (4/3)(K/n) Q with Q = T int sigma_t^4 dt (the integrated quarticity
  * times the span; sigma^4 T^2 = IV^2 for constant volatility): K* = (12 n^2 a^2 / Q)^(1/3),
- * i.e. ZMA's c* = (12 a^2 / Q)^(1/3) with K = c n^(2/3) (ZMA eq. 58). Rounded and kept within
+ * i.e. ZMA's c* = (12 a^2 / Q)^(1/3) with K = c n^(2/3) (ZMA). Rounded and kept within
  * [2, (n + 1) / 2]. `returns` n >= 3, `noiseVariance` a >= 0, `quarticity` Q > 0.
  */
 export function twoScalesOptimalSubgrids(returns: number, noiseVariance: number, quarticity: number): number {
@@ -283,7 +283,7 @@ export function twoScalesOptimalSubgrids(returns: number, noiseVariance: number,
 
 /**
  * The microstructure noise variance estimate a-hat = RV_all / (2 n) over all n tick returns
- * (ZMA eq. 7). Consistent as n grows; in a finite sample it is biased up by IV / (2 n).
+ * (ZMA). Consistent as n grows; in a finite sample it is biased up by IV / (2 n).
  * Needs 2 ticks.
  */
 export function noiseVariance(series: TickSeries): number {
@@ -347,7 +347,7 @@ function readEwma(returns: ArrayLike<number>, options: EwmaOptions): { lambda: n
 /**
  * The EWMA (RiskMetrics) variance path: s_0 = initial variance, s_t = lambda s_{t-1} +
  * (1 - lambda) r_t^2 for t = 1..N; entry t - 1 of the result is s_t, the variance forecast for
- * the period after return t (RiskMetrics Technical Document, eq. 5.1 in recursive form, with the
+ * the period after return t (RiskMetrics Technical Document, in recursive form, with the
  * mean return taken as zero). Per return period, in the returns' units squared.
  */
 export function ewmaVarianceSeries(returns: ArrayLike<number>, options: EwmaOptions = {}): Float64Array {

@@ -269,7 +269,7 @@ describe('simulated days with known integrated variance', () => {
   // Var(TSRV) with K subgrids over n returns, before the adjustment factor. Price part, exact for
   // constant vol: n v^2 [2 + (2/3)(K - 1)(2K - 1)/K - 4/K + 2/K^2] (overlapping K-returns in
   // RV_avg, less their covariance with RV_all / K), which is ZMA's (4/3)(K/n) IV^2 for large K;
-  // noise part 8 n a^2 / K^2 (ZMA Theorem 4); the cross term 8 a IV / K (of lower order in n,
+  // noise part 8 n a^2 / K^2 (ZMA's asymptotic variance); the cross term 8 a IV / K (of lower order in n,
   // but not negligible at K = 20).
   const tsrvVariance = (k: number, noise: number): number =>
     n * v * v * (2 + ((2 / 3) * (k - 1) * (2 * k - 1)) / k - 4 / k + 2 / (k * k)) +
@@ -321,7 +321,7 @@ describe('simulated days with known integrated variance', () => {
       const rv = realizedVariance(s);
       rvZ.push((rv - iv - 2 * n * a) / rvSe);
       rvBias.push((rv - iv) / rvSe);
-      // a-hat = RV_all / (2n) is biased up by IV / (2n) (ZMA eq. 7); SE = SE(RV) / (2n).
+      // a-hat = RV_all / (2n) is biased up by IV / (2n) (ZMA); SE = SE(RV) / (2n).
       noiseZ.push((noiseVariance(s) - a - iv / (2 * n)) / (rvSe / (2 * n)));
       const ts = twoScalesRealizedVariance(s, k);
       tsZ.push((ts - iv) / (adjust * Math.sqrt(tsrvVariance(k, a))));
