@@ -13,8 +13,12 @@ import { open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-/** Bytes read from the file per chunk. */
-export const CSV_CHUNK_BYTES = 1 << 20;
+/**
+ * Bytes read (or gunzipped) per chunk. Small on purpose: Node makes the text of a chunk over
+ * about 1 MB an external string, on which V8's indexOf and charCodeAt are several times slower,
+ * and a 64 KB chunk's text stays in the CPU cache while its lines are parsed.
+ */
+export const CSV_CHUNK_BYTES = 1 << 16;
 
 /** What a sink is told about a line holding a double quote. */
 export const QUOTED_FIELD_MESSAGE =
@@ -40,7 +44,7 @@ export async function openCsvByteStream(path: string): Promise<{ stream: Readabl
   const gzip = await isGzipFile(path);
   const raw = createReadStream(path, { highWaterMark: CSV_CHUNK_BYTES });
   if (!gzip) return { stream: raw, gzip };
-  const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  const gunzip = createGunzip({ chunkSize: CSV_CHUNK_BYTES });
   // pipeline destroys both streams on an error of either; the error surfaces where the gunzip
   // stream is read.
   return { stream: pipeline(raw, gunzip, () => undefined), gzip };
@@ -86,36 +90,40 @@ export class CsvLineSplitter {
       return;
     }
     if (last + 1 < buf.length) this.carry = Buffer.from(buf.subarray(last + 1));
-    this.split(buf.toString('utf8', 0, last + 1));
+    // Looked for in the bytes: a String.prototype.indexOf('"') over the chunk's text made every
+    // later indexOf('\n', start) on that text scan far (V8, Node 20: 100x slower splitting).
+    const quoted = buf.indexOf(34) !== -1;
+    this.split(buf.toString('utf8', 0, last + 1), quoted);
   }
 
   /** The last line, when the file does not end with an LF. */
   end(): void {
     const carry = this.carry;
     this.carry = null;
-    if (carry !== null && carry.length > 0) this.split(carry.toString('utf8') + '\n');
+    if (carry !== null && carry.length > 0)
+      this.split(carry.toString('utf8') + '\n', carry.indexOf(34) !== -1);
   }
 
-  /** `text` ends with an LF. */
-  private split(text: string): void {
+  /** `text` ends with an LF; `quoted` says whether it may hold a double quote. */
+  private split(text: string, quoted: boolean): void {
     const sink = this.sink;
     const n = text.length;
-    let quote = text.indexOf('"');
     let start = 0;
     while (start < n) {
       let nl = text.indexOf('\n', start);
       if (nl < 0) nl = n;
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       const lineNumber = ++this.lineNumber;
-      if (quote >= 0 && quote < nl) {
-        quote = text.indexOf('"', nl);
-        sink.quotedLine(text, start, end, lineNumber);
-      } else {
-        sink.line(text, start, end, lineNumber);
-      }
+      if (quoted && hasQuote(text, start, end)) sink.quotedLine(text, start, end, lineNumber);
+      else sink.line(text, start, end, lineNumber);
       start = nl + 1;
     }
   }
+}
+
+function hasQuote(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) === 34) return true;
+  return false;
 }
 
 const POW10 = [

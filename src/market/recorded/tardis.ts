@@ -308,14 +308,14 @@ export class TardisCsvParser implements CsvLineSink {
   private exchange(text: string, start: number, end: number): string {
     if (start === end) throw fault('exchange', text, start, end, 'a venue name');
     const last = this.lastExchange;
-    if (end - start === last.length && text.startsWith(last, start)) return last;
+    if (end - start === last.length && matches(text, start, last)) return last;
     return (this.lastExchange = text.slice(start, end));
   }
 
   private symbol(text: string, start: number, end: number): string {
     if (start === end) throw fault('symbol', text, start, end, 'an instrument name');
     const last = this.lastSymbol;
-    if (end - start === last.length && text.startsWith(last, start)) return last;
+    if (end - start === last.length && matches(text, start, last)) return last;
     return (this.lastSymbol = text.slice(start, end));
   }
 
@@ -339,26 +339,34 @@ export class TardisCsvParser implements CsvLineSink {
   // --- incremental_book_L2 -------------------------------------------------------------------
 
   private l2Row(text: string, start: number, end: number, lineNumber: number): void {
-    const c = this.split(text, start, end);
-    const c0 = c[0]!;
-    const c1 = c[1]!;
-    const c2 = c[2]!;
-    const c3 = c[3]!;
-    const c4 = c[4]!;
-    const c5 = c[5]!;
-    const c6 = c[6]!;
+    // The hot path: commas by indexOf (a builtin scan), no substring for repeated names.
+    const c0 = text.indexOf(',', start);
+    const c1 = c0 < 0 ? -1 : text.indexOf(',', c0 + 1);
+    const c2 = c1 < 0 ? -1 : text.indexOf(',', c1 + 1);
+    const c3 = c2 < 0 ? -1 : text.indexOf(',', c2 + 1);
+    const c4 = c3 < 0 ? -1 : text.indexOf(',', c3 + 1);
+    const c5 = c4 < 0 ? -1 : text.indexOf(',', c4 + 1);
+    const c6 = c5 < 0 ? -1 : text.indexOf(',', c5 + 1);
+    if (c6 < 0 || c6 >= end) {
+      this.split(text, start, end); // throws the field count
+    } else {
+      const c7 = text.indexOf(',', c6 + 1);
+      if (c7 >= 0 && c7 < end) this.split(text, start, end);
+    }
     const exchange = this.exchange(text, start, c0);
     const symbol = this.symbol(text, c0 + 1, c1);
     const ts = this.micros('timestamp', text, c1 + 1, c2);
     const local = this.micros('local_timestamp', text, c2 + 1, c3);
     let snapshot: boolean;
+    const f = text.charCodeAt(c3 + 1);
     const sl = c4 - c3 - 1;
-    if (sl === 4 && text.startsWith('true', c3 + 1)) snapshot = true;
-    else if (sl === 5 && text.startsWith('false', c3 + 1)) snapshot = false;
+    if (sl === 4 && f === 116 && matches(text, c3 + 1, 'true')) snapshot = true;
+    else if (sl === 5 && f === 102 && matches(text, c3 + 1, 'false')) snapshot = false;
     else throw fault('is_snapshot', text, c3 + 1, c4, '"true" or "false"');
     let bid: boolean;
-    if (c5 - c4 === 4 && text.startsWith('bid', c4 + 1)) bid = true;
-    else if (c5 - c4 === 4 && text.startsWith('ask', c4 + 1)) bid = false;
+    const s0 = text.charCodeAt(c4 + 1);
+    if (c5 - c4 === 4 && s0 === 98 && matches(text, c4 + 1, 'bid')) bid = true;
+    else if (c5 - c4 === 4 && s0 === 97 && matches(text, c4 + 1, 'ask')) bid = false;
     else throw fault('side', text, c4 + 1, c5, '"bid" or "ask"');
     const price = this.num('price', text, c5 + 1, c6, 'positive');
     const amount = this.num('amount', text, c6 + 1, end, 'nonNegative');
@@ -588,7 +596,7 @@ export class TardisCsvParser implements CsvLineSink {
     if (fe(17) > fs(17)) {
       const last = this.lastIndex;
       event.underlyingIndex =
-        fe(17) - fs(17) === last.length && text.startsWith(last, fs(17))
+        fe(17) - fs(17) === last.length && matches(text, fs(17), last)
           ? last
           : (this.lastIndex = text.slice(fs(17), fe(17)));
     }
@@ -600,6 +608,12 @@ export class TardisCsvParser implements CsvLineSink {
     set('rho', 23, 'rho', 'any');
     return event;
   }
+}
+
+/** Whether `text` holds `word` at `at` (the caller checked the length). */
+function matches(text: string, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (text.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 function sortLevels(bids: Level[], asks: Level[]): void {
