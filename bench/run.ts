@@ -6,7 +6,9 @@
 import { cpus } from 'node:os';
 import { pricingBenchmark } from './pricing.js';
 import { journalBenchmark } from './journal.js';
+import { deribitJsonlBenchmark } from './deribit-jsonl.js';
 import { bookBenchmark } from './market-book.js';
+import { tardisCsvBenchmark } from './tardis-csv.js';
 import { surfaceBenchmark } from './surface.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
@@ -84,6 +86,25 @@ async function market(): Promise<void> {
     `| ${b.events} | ${b.levelChanges} | ${fmt(b.levelChangesPerSecond, 0)} | ${fmt(b.eventsPerSecond, 0)} | ${fmt(b.linesPerSecond, 0)} | ${fmt(b.jsonParsePerSecond, 0)} |`,
   );
   console.log('\nTarget: 2,000,000 book changes/s applied, already parsed.');
+
+  const d = await deribitJsonlBenchmark();
+  console.log('\n## Deribit notifications as JSON Lines (lines/s, fastest of 3)\n');
+  console.log('| lines | MB | read and split only | `readDeribitJsonl` | `readDeribitJsonlBatches` |');
+  console.log('|---|---|---|---|---|');
+  console.log(
+    `| ${d.lines} | ${fmt(d.bytes / 1e6, 0)} | ${fmt(d.readLinesPerSecond, 0)} | ${fmt(d.parseLinesPerSecond, 0)} | ${fmt(d.batchLinesPerSecond, 0)} |`,
+  );
+
+  const t = await tardisCsvBenchmark();
+  console.log('\n## Tardis CSV, incremental_book_L2 (fastest of 3)\n');
+  console.log(
+    '| rows | plain rows/s | gzipped rows/s | batches plain / gzipped rows/s | read only (ms) | gunzip only (ms) | read + split lines (ms) |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    `| ${t.rows} | ${fmt(t.plainRowsPerSecond, 0)} | ${fmt(t.gzipRowsPerSecond, 0)} | ${fmt(t.plainBatchRowsPerSecond, 0)} / ${fmt(t.gzipBatchRowsPerSecond, 0)} | ${fmt(t.readOnlyPlainMs, 0)} | ${fmt(t.gunzipOnlyMs, 0)} | ${fmt(t.splitOnlyPlainMs, 0)} |`,
+  );
+  console.log('\nTargets: 1,000,000 rows/s plain, 500,000 rows/s gzipped.');
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,9 @@
  * Ballast as a library: the instrument model, the pricing core (normal distribution, Black-76,
  * implied volatility by Let's Be Rational), the coin/USD conversions of inverse options, and the
  * volatility surface (forward curve, chain reader, SVI and eSSVI slices, arbitrage checks), the
- * journal store (SQLite) and the import of fills.
+ * inventory (exact money, events, the ledger, valuation, aggregation, attribution,
+ * reconciliation), the journal store (SQLite) with ledger snapshots, the import of fills, and
+ * market data (order books, book metrics, volatility from the tape, recorded-data readers).
  */
 export * from './model/index.js';
 export * from './pricing/types.js';
@@ -59,3 +61,23 @@ export {
   type FieldProblem,
   type FillRowResult,
 } from './inventory/import/fill-row.js';
+export * from './inventory/money.js';
+export * from './inventory/events.js';
+export * from './inventory/ledger.js';
+export * from './inventory/ledger-snapshot.js';
+export * from './inventory/valuation.js';
+export * from './inventory/aggregate.js';
+export * from './inventory/attribution.js';
+export * from './inventory/reconcile.js';
+export * from './engine/journaled-ledger.js';
+export * from './market/events.js';
+export * from './market/book.js';
+export * from './market/metrics.js';
+export * from './market/volatility/index.js';
+export * from './market/recorded/index.js';
+export {
+  parseDeribitNotification,
+  readDeribitJsonl,
+  readDeribitJsonlBatches,
+} from './market/recorded/deribit-jsonl.js';
+export * from './market/recorded/inspect.js';

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrderBook, type StaleReason } from '../../src/market/book.js';
 import { readDeribitJsonl } from '../../src/market/recorded/deribit-jsonl.js';
+import { readTardisCsv } from '../../src/market/recorded/tardis.js';
 import { repoRoot } from '../cli/run-cli.js';
 
 const FIXTURES = join(repoRoot, 'test/fixtures/deribit-ws');
@@ -85,5 +86,33 @@ describe('the book from recorded Deribit notifications', () => {
     expect((await feed(file('older.jsonl', [at(297220), c2]))).reasons).toEqual(['out_of_order']);
     const { reasons } = await feed(file('same.jsonl', [at(297219), c2]));
     expect(reasons).toEqual(['duplicate']);
+  });
+});
+
+describe('the book from a recorded Tardis incremental_book_L2 file (no sequence numbers)', () => {
+  it('stale before the first snapshot rows and on a crossing change; live after each snapshot', async () => {
+    const path = join(
+      repoRoot,
+      'test/fixtures/tardis/deribit_incremental_book_L2_2020-09-01_BTC-PERPETUAL.csv',
+    );
+    const reasons: StaleReason[] = [];
+    const book = new OrderBook('BTC-PERPETUAL', { onStale: (e) => reasons.push(e.reason) });
+    const trail: string[] = [];
+    for await (const event of readTardisCsv(path)) {
+      if (event.type === 'book_snapshot') book.applySnapshot(event);
+      else if (event.type === 'book_change') book.applyChange(event);
+      trail.push(`${event.type}:${book.status}`);
+    }
+    // The file starts mid-stream (a change before any snapshot); its bid at 11657.5 meets the
+    // resting ask at 11657.5 (a locked book, which the venue never shows); a second snapshot.
+    expect(reasons).toEqual(['no_snapshot', 'crossed']);
+    expect(trail.slice(0, 4)).toEqual([
+      'book_change:stale',
+      'book_snapshot:live',
+      'book_change:live',
+      'book_change:stale',
+    ]);
+    expect(trail[4]).toBe('book_snapshot:live');
+    expect(book.status).toBe('live');
   });
 });

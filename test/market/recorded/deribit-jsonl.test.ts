@@ -614,7 +614,7 @@ describe('fuzz: random and corrupted lines', () => {
   });
 
   const BATCH = 500;
-  const RUNS = 50; // 50 batches of 500 lines, twice: 50,000 lines in all
+  const RUNS = 100; // 100 batches of 500 lines, twice: 100,000 lines in all
 
   it('without onBadRecord only ParseError is ever thrown', () => {
     fc.assert(

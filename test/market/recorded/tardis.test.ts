@@ -660,7 +660,7 @@ function physicalLines(bytes: Buffer): number {
 
 describe('fuzz: corrupted lines', () => {
   const LINES_PER_FILE = 1000;
-  const FILES_PER_TYPE = 9; // 6 types x 9 files x ~1000 lines = 54,000 lines
+  const FILES_PER_TYPE = 17; // 6 types x 17 files x ~1000 lines = 102,000 lines
 
   it.each(DATA_TYPES)(
     '%s: never throws with onBadRecord (each bad line reported), only ParseError without',
