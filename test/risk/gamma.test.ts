@@ -71,12 +71,12 @@ describe('dealer gamma exposure', () => {
 
   it('zero-gamma level: long 8000 puts and short 12500 calls cross at sqrt(K1 K2) exp(-sigma^2 T / 2)', () => {
     // Equal OI, T and sigma: F^2 gamma = F phi(d1) / (sigma sqrt T), equal when d1(K1) = -d1(K2),
-    // ln(F/K1) + ln(F/K2) + sigma^2 T = 0: F = sqrt(8000 x 12500) e^{-0.125} = 8824.969025845955.
+    // ln(F/K1) + ln(F/K2) + sigma^2 T = 0: F = sqrt(8000 x 12500) e^{-0.125} = 8824.969025845954.
     const options = [option({ kind: 'put', strike: 8000 }), option({ kind: 'call', strike: 12500 })];
     const z = zeroGammaLevel(options, DEALER_POSITIONING.customersLongCallsShortPuts, 10000, {
       toleranceUsd: 1e-6,
     });
-    expect(z.levelUsd).toBeCloseTo(8824.969025845955, 4);
+    expect(z.levelUsd).toBeCloseTo(8824.969025845954, 4);
     expect(z.crossingsUsd).toHaveLength(1);
     // Below the level the long puts dominate (dealers long gamma), above it the short calls.
     expect(
