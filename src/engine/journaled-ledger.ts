@@ -3,7 +3,7 @@
  * the journal's tail (or from scratch when there is no snapshot), and snapshots written as the
  * fold's state with the journal position it covers.
  */
-import { eventFromJson, type InventoryEvent } from '../inventory/events.js';
+import { EVENT_TYPES, eventFromJson, type InventoryEvent } from '../inventory/events.js';
 import { Ledger, type LedgerHistory } from '../inventory/ledger.js';
 import type { JournalStore } from '../store/journal.js';
 
@@ -15,8 +15,8 @@ export function journalHistory(journal: JournalStore, coversSeq: number): Ledger
       return record !== undefined && record.seq <= coversSeq ? eventFromJson(record.body) : undefined;
     },
     events(instrument: string): InventoryEvent[] {
-      return [...journal.replayBodies({ instrument, throughSeq: coversSeq })].map((body) =>
-        eventFromJson(body),
+      return [...journal.replayBodies({ instrument, throughSeq: coversSeq, types: EVENT_TYPES })].map(
+        (body) => eventFromJson(body),
       );
     },
   };
@@ -32,7 +32,8 @@ export interface RestoredLedger {
 }
 
 /**
- * The ledger of every event in `journal`: the latest snapshot (if any) plus the events appended
+ * The ledger of every inventory event in `journal` (other records, such as trading-state
+ * changes, are not the ledger's): the latest snapshot (if any) plus the events appended
  * after it, in canonical order; `fromScratch` ignores snapshots. The same state either way.
  */
 export function restoreLedger(
@@ -42,11 +43,13 @@ export function restoreLedger(
   const snapshot = options.fromScratch === true ? undefined : journal.loadSnapshot();
   if (snapshot === undefined) {
     const ledger = new Ledger();
-    const { applied } = ledger.applyJson(journal.replayBodies());
+    const { applied } = ledger.applyJson(journal.replayBodies({ types: EVENT_TYPES }));
     return { ledger, snapshotSeq: 0, tailEvents: applied };
   }
   const ledger = Ledger.fromSnapshot(snapshot.state, journalHistory(journal, snapshot.coversSeq));
-  const { applied } = ledger.applyJson(journal.replayBodies({ afterSeq: snapshot.coversSeq }));
+  const { applied } = ledger.applyJson(
+    journal.replayBodies({ afterSeq: snapshot.coversSeq, types: EVENT_TYPES }),
+  );
   return { ledger, snapshotSeq: snapshot.coversSeq, tailEvents: applied };
 }
 
@@ -57,7 +60,7 @@ export function restoreLedger(
  */
 export function saveLedgerSnapshot(journal: JournalStore, ledger: Ledger): number {
   const coversSeq = journal.lastSeq();
-  const count = journal.count();
+  const count = journal.count({ types: EVENT_TYPES });
   if (ledger.eventCount !== count) {
     throw new Error(`the ledger holds ${ledger.eventCount} events, the journal ${count}: no snapshot`);
   }

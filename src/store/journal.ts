@@ -51,6 +51,8 @@ export interface ReplayOptions {
   throughSeq?: number;
   /** Only the records of this instrument. */
   instrument?: string;
+  /** Only records of these types (the ledger reads the inventory's, not trading-state changes). */
+  types?: readonly string[];
 }
 
 /** A saved state of a fold over the journal. */
@@ -86,8 +88,8 @@ export interface JournalStore {
   replayBodies(options?: ReplayOptions): Iterable<string>;
   /** The record journaled under (venue, id), if any. */
   get(venue: string, id: string): StoredRecord | undefined;
-  /** Number of journaled records. */
-  count(): number;
+  /** Number of journaled records (of `types` only, when given). */
+  count(options?: { types?: readonly string[] }): number;
   /** The position of the last appended record (0 when empty). */
   lastSeq(): number;
   /** Saves a snapshot; `coversSeq` must not exceed `lastSeq()`. */

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { restoreLedger } from '../../engine/journaled-ledger.js';
-import { eventFromJson } from '../../inventory/events.js';
+import { EVENT_TYPES, eventFromJson } from '../../inventory/events.js';
 import { Ledger, type ByCurrency } from '../../inventory/ledger.js';
 import { formatMoney } from '../../inventory/money.js';
 import { InputError } from '../../model/errors.js';
@@ -54,7 +54,7 @@ export function foldJournal(journal: JournalStore, untilMs?: number): FoldedBook
     return { ledger, fills, events: ledger.eventCount };
   }
   const book: FoldedBook = { ledger: new Ledger(), fills: 0, events: 0 };
-  for (const record of journal.replay()) {
+  for (const record of journal.replay({ types: EVENT_TYPES })) {
     if (untilMs !== undefined && record.timestampMs > untilMs) break; // canonical order: time first
     book.ledger.apply(eventFromJson(record.body));
     book.events += 1;

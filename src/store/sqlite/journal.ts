@@ -197,8 +197,13 @@ export class SqliteJournal implements JournalStore {
     return this.byId.get(venue, id) as StoredRecord | undefined;
   }
 
-  count(): number {
-    return this.countStmt.get() as number;
+  count(options: { types?: readonly string[] } = {}): number {
+    if (options.types === undefined) return this.countStmt.get() as number;
+    const types = checkTypes(options.types);
+    return this.db
+      .prepare(`SELECT count(*) FROM events WHERE type IN (${types.map(() => '?').join(', ')})`)
+      .pluck()
+      .get(...types) as number;
   }
 
   lastSeq(): number {
@@ -258,6 +263,11 @@ export class SqliteJournal implements JournalStore {
       where.push('instrument = ?');
       params.push(instrument);
     }
+    if (options.types !== undefined) {
+      const types = checkTypes(options.types);
+      where.push(`type IN (${types.map(() => '?').join(', ')})`);
+      params.push(...types);
+    }
     const key = `${columns}|${where.join(' AND ')}`;
     let statement = this.replayStatements.get(key);
     if (statement === undefined) {
@@ -270,6 +280,13 @@ export class SqliteJournal implements JournalStore {
     }
     return statement.iterate(...params);
   }
+}
+
+function checkTypes(types: readonly string[]): readonly string[] {
+  if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && t !== '')) {
+    throw new InputError('types', types, 'a non-empty list of event types');
+  }
+  return types;
 }
 
 /** Creates the schema in a new file, refuses a file written by a newer version. */
