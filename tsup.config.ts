@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'cli/main': 'src/cli/main.ts',
+    // The stress grid's worker thread, loaded by path (src/risk/stress/grid.ts).
+    'risk/stress/worker': 'src/risk/stress/worker.ts',
+  },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

@@ -13,6 +13,7 @@ import { registerChain } from './commands/chain.js';
 import { registerData } from './commands/data.js';
 import { registerIv } from './commands/iv.js';
 import { registerPrice } from './commands/price.js';
+import { registerRisk } from './commands/risk.js';
 import { registerStart } from './commands/start.js';
 import { InputFileError } from './jsonl.js';
 import { packageVersion } from './package-root.js';
@@ -37,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerChain(program, setExitCode);
   registerBook(program, setExitCode);
   registerData(program, setExitCode);
+  registerRisk(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
 
   try {

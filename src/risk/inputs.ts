@@ -52,6 +52,11 @@ export interface RiskMarket {
   timestampMs: number;
   /** Lines the chain reader skipped or kept with a note. */
   warnings: ChainWarning[];
+  /** The order books the lines carry (`bids`, `asks` as `[price, amount]`, best first), by instrument. */
+  books?: Map<
+    string,
+    { bids: { price: number; amount: number }[]; asks: { price: number; amount: number }[] }
+  >;
 }
 
 /** Reads a book (see the module comment). */
@@ -97,6 +102,7 @@ export async function readRiskMarket(source: LineSource): Promise<RiskMarket> {
   const optionLines: string[] = [];
   const futures = new Map<string, FutureMark>();
   const index = new Map<string, number>();
+  const books: NonNullable<RiskMarket['books']> = new Map();
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i] ?? '';
     optionLines.push(text);
@@ -109,6 +115,19 @@ export async function readRiskMarket(source: LineSource): Promise<RiskMarket> {
     }
     const name = object.instrument_name;
     if (typeof name !== 'string') continue;
+    const levels = (side: unknown): { price: number; amount: number }[] | undefined => {
+      if (!Array.isArray(side)) return undefined;
+      const out: { price: number; amount: number }[] = [];
+      for (const level of side) {
+        if (!Array.isArray(level) || typeof level[0] !== 'number' || typeof level[1] !== 'number')
+          return undefined;
+        if (level[0] > 0 && level[1] > 0) out.push({ price: level[0], amount: level[1] });
+      }
+      return out;
+    };
+    const bids = levels(object.bids);
+    const asks = levels(object.asks);
+    if (bids !== undefined && asks !== undefined) books.set(name, { bids, asks });
     let parsed: ParsedInstrumentName;
     try {
       parsed = parseInstrumentName(name);
@@ -151,7 +170,7 @@ export async function readRiskMarket(source: LineSource): Promise<RiskMarket> {
   if (!Number.isFinite(timestampMs))
     throw new InputError('market', 'no usable line', 'at least one option or future line');
   for (const f of futures.values()) if (!Number.isFinite(f.timestampMs)) f.timestampMs = timestampMs;
-  return { options, futures, index, timestampMs, warnings: chain.warnings };
+  return { options, futures, index, timestampMs, warnings: chain.warnings, books };
 }
 
 /** Checks that every position has a market line; throws `InputError` naming the book line. */
