@@ -1,19 +1,21 @@
 /**
  * `npm run bench`: every benchmark suite, one run, figures printed as a Markdown table ready for
  * bench/RESULTS.md. Timings never gate a test. `npm run bench -- market journal` runs only the
- * suites named (pricing, surface, journal, market).
+ * suites named (pricing, surface, journal, market, risk).
  */
 import { cpus } from 'node:os';
 import { pricingBenchmark } from './pricing.js';
 import { journalBenchmark } from './journal.js';
 import { deribitJsonlBenchmark } from './deribit-jsonl.js';
 import { bookBenchmark } from './market-book.js';
+import { preTradeBenchmark } from './risk-pretrade.js';
+import { stressBenchmark } from './risk-stress.js';
 import { tardisCsvBenchmark } from './tardis-csv.js';
 import { surfaceBenchmark } from './surface.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
 
-const SUITES = ['pricing', 'surface', 'journal', 'market'] as const;
+const SUITES = ['pricing', 'surface', 'journal', 'market', 'risk'] as const;
 
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   if (run('surface')) await surface();
   if (run('journal')) await journal();
   if (run('market')) await market();
+  if (run('risk')) await risk();
 }
 
 async function pricing(): Promise<void> {
@@ -105,6 +108,25 @@ async function market(): Promise<void> {
     `| ${t.rows} | ${fmt(t.plainRowsPerSecond, 0)} | ${fmt(t.gzipRowsPerSecond, 0)} | ${fmt(t.plainBatchRowsPerSecond, 0)} / ${fmt(t.gzipBatchRowsPerSecond, 0)} | ${fmt(t.readOnlyPlainMs, 0)} | ${fmt(t.gunzipOnlyMs, 0)} | ${fmt(t.splitOnlyPlainMs, 0)} |`,
   );
   console.log('\nTargets: 1,000,000 rows/s plain, 500,000 rows/s gzipped.');
+}
+
+async function risk(): Promise<void> {
+  const p = await preTradeBenchmark();
+  console.log('\n## Pre-trade check\n');
+  console.log('| limits | instruments | us per check (fastest sample) | median sample |');
+  console.log('|---|---|---|---|');
+  console.log(`| ${p.limits} | ${p.instruments} | ${fmt(p.checkUs, 2)} | ${fmt(p.checkMedianUs, 2)} |`);
+  console.log('\nTarget: under 5 us.');
+  const s = await stressBenchmark();
+  console.log('\n## Stress grid by full revaluation (ms, fastest run)\n');
+  console.log(
+    '| instruments | grid | valuations | worker pool | this thread | same number of `black76Price` calls | one `black76PriceColumns` pass | identical |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(
+    `| ${s.instruments} | ${s.spotShocks} x ${s.volShifts} | ${s.valuations} | ${fmt(s.workerGridMs, 0)} (${s.workers} workers) | ${fmt(s.singleGridMs, 0)} | ${fmt(s.singlePricesMs, 0)} | ${fmt(s.columnPricesMs, 0)} | ${s.identical} |`,
+  );
+  console.log('\nTarget: under 100 ms with the workers started before timing.');
 }
 
 main().catch((error: unknown) => {
