@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/model/errors.js';
+import { readRiskBook, readRiskMarket } from '../../src/risk/inputs.js';
 import type { Revaluer, Scenario } from '../../src/risk/scenario.js';
+import { createRevaluer } from '../../src/risk/stress/revalue.js';
 import {
   betaWeightedDelta,
   checkCorrelation,
@@ -18,6 +22,7 @@ import {
   valueAtRisk,
   varOfPnl,
 } from '../../src/risk/var.js';
+import { repoRoot } from '../cli/run-cli.js';
 
 /** A book whose P&L is linear in the spot moves: USD deltas 1,000,000 in BTC and 500,000 in ETH. */
 const linear: Revaluer = {
@@ -279,5 +284,38 @@ describe('correlation, betas and cross-asset scenarios', () => {
     bad(() => crossAssetScenario('SOL', 0.1, { coins: ['A'], matrix: [[1]] }, { A: 0.1 }), /coin/);
     bad(() => estimateBetas({ BTC: [0.1, 0.2] }, 'ETH'), /reference/);
     bad(() => valueAtRisk(linear, [], 0.99), /scenarios/);
+  });
+});
+
+describe('through the full revaluer on the shared snapshot', () => {
+  const SNAPSHOT = readFileSync(join(repoRoot, 'data/deribit/btc-options-2020-05-21.jsonl'), 'utf8');
+  const PERP =
+    '{"instrument_name":"BTC-PERPETUAL","mark_price":9100,"index_price":9095.83,"timestamp":1590103200000}';
+
+  it('a perpetual adds N x s: its VaR and delta by hand; an option book against the venue delta', async () => {
+    const market = await readRiskMarket(`${PERP}\n${SNAPSHOT}`);
+    const perp = createRevaluer(await readRiskBook('{"instrument":"BTC-PERPETUAL","amount":100000}'), market);
+    // 100,000 USD long: P&L = 100000 s; returns -10%, 5%, -2%, 3%: at 50% k = 2, VaR 2000, ES 6000.
+    const v = valueAtRisk(perp, historicalScenarios({ BTC: [-0.1, 0.05, -0.02, 0.03] }), 0.5);
+    expect(v.varUsd).toBeCloseTo(2000, 6);
+    expect(v.esUsd).toBeCloseTo(6000, 6);
+    expect(deltaUsdByCoin(perp, ['BTC']).BTC).toBeCloseTo(100000, 6);
+    // Short 25 BTC-26JUN20-10000-C beside it: USD delta 100000 - 25 x 0.40271 (venue delta) x
+    // 9094.87 (the line's forward) = 8435.12; ours by revaluation within the venue's rounding.
+    const book = await readRiskBook(
+      '{"instrument":"BTC-PERPETUAL","amount":100000}\n{"instrument":"BTC-26JUN20-10000-C","amount":-25}',
+    );
+    const r = createRevaluer(book, market);
+    expect(Math.abs(deltaUsdByCoin(r, ['BTC']).BTC! - 8435.12)).toBeLessThan(5);
+    const mc = monteCarloScenarios({
+      correlation: { coins: ['BTC'], matrix: [[1]] },
+      vols: { BTC: 0.04 },
+      count: 2000,
+      seed: 3,
+    });
+    const at95 = valueAtRisk(r, mc, 0.95);
+    const at99 = valueAtRisk(r, mc, 0.99);
+    expect(at99.varUsd).toBeGreaterThanOrEqual(at95.varUsd);
+    expect(at99.esUsd).toBeGreaterThanOrEqual(at99.varUsd);
   });
 });
