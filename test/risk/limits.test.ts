@@ -27,6 +27,9 @@ const UNIT: Record<string, UnitExposure> = {
     gamma_coin: 0.02,
     vega_usd: 20,
     vega_weighted_usd: 15,
+    vega_parallel_usd: 20,
+    vega_skew_usd: 4,
+    vega_butterfly_usd: 0.8,
     theta_usd: -5,
   },
   'BTC-26JUN20-8000-P': {
@@ -37,6 +40,9 @@ const UNIT: Record<string, UnitExposure> = {
     gamma_coin: 0.01,
     vega_usd: 10,
     vega_weighted_usd: 7.5,
+    vega_parallel_usd: 10,
+    vega_skew_usd: -6,
+    vega_butterfly_usd: 3.6,
     theta_usd: -2,
   },
   'BTC-PERPETUAL': {
@@ -47,6 +53,9 @@ const UNIT: Record<string, UnitExposure> = {
     gamma_coin: 0,
     vega_usd: 0,
     vega_weighted_usd: 0,
+    vega_parallel_usd: 0,
+    vega_skew_usd: 0,
+    vega_butterfly_usd: 0,
     theta_usd: 0,
   },
 };
@@ -205,12 +214,19 @@ describe('the pre-trade check', () => {
     expect(black.delta_coin).toBeCloseTo(q?.venueGreeks?.delta as number, 3);
     expect(black.delta_coin - adjusted.delta_coin).toBeCloseTo(q?.markCoin as number, 3);
     expect(black.vega_usd).toBeCloseTo(q?.venueGreeks?.vega as number, 1);
+    // The vega split: x = ln(K/F) / (sigma sqrt(T)) computed here from the line itself.
+    const quote = q as NonNullable<typeof q>;
+    const x =
+      Math.log(quote.strike / quote.forwardUsd) / ((quote.ivMark as number) * Math.sqrt(quote.yearsToExpiry));
+    expect(black.vega_parallel_usd).toBe(black.vega_usd);
+    expect(black.vega_skew_usd).toBeCloseTo(black.vega_usd * x, 10);
+    expect(black.vega_butterfly_usd).toBeCloseTo(black.vega_usd * x * x, 10);
     expect(() => unitExposure('BTC-26JUN20', market, 'black')).toThrow(InputError);
   });
 
   it('costs microseconds, not a book revaluation (sanity bound, the figure is in npm run bench)', () => {
     const c = checker(
-      Array.from({ length: 40 }, (_, i) => ({ name: `l${i}`, measure: MEASURES[i % 8], max: 1e9 })),
+      Array.from({ length: 40 }, (_, i) => ({ name: `l${i}`, measure: MEASURES[i % 11], max: 1e9 })),
     );
     c.addPosition('BTC-26JUN20-10000-C', 5);
     const start = performance.now();

@@ -14,6 +14,10 @@
  *     max: 50000
  * ```
  *
+ * Vega limits: `vega_usd` plain, `vega_weighted_usd` (x sqrt(30 / days)), and per expiry (with an
+ * `expiry` scope) the split `vega_parallel_usd`, `vega_skew_usd`, `vega_butterfly_usd` (vega
+ * exposures to a parallel, skew and butterfly move of the smile, `pretrade.ts`).
+ *
  * Which delta a limit reads is explicit: `delta_coin` is the premium-adjusted delta in coin
  * (the venue's net transaction delta: Black delta minus the option's coin price, per
  * `../shared/DOMAIN.md`) unless the file says `delta: black`; `delta_usd` is beside it
@@ -31,6 +35,9 @@ export const MEASURES = [
   'gamma_coin',
   'vega_usd',
   'vega_weighted_usd',
+  'vega_parallel_usd',
+  'vega_skew_usd',
+  'vega_butterfly_usd',
   'theta_usd',
   'daily_loss_usd',
   'drawdown_usd',

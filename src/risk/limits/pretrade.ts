@@ -11,9 +11,11 @@
  * Units, named in each measure: `position` in the venue's unit; `notional_usd` the underlying's
  * USD value (options: contracts x index; inverse futures: the USD amount); `delta_coin` the
  * delta in coin (options: premium-adjusted per contract unless the file says `delta: black`;
- * inverse futures: USD amount / mark price); `delta_usd` = delta_coin x index; `gamma_coin` per
- * contract per USD x index (coin delta change per 1 USD... see `unitExposure`); `vega_usd` USD per
- * vol point; `vega_weighted_usd` vega x sqrt(30 / days to expiry); `theta_usd` USD per day.
+ * inverse futures: USD amount / mark price); `delta_usd` = delta_coin x index; `gamma_coin` the
+ * change of the coin delta per 1% move; `vega_usd` USD per vol point; `vega_weighted_usd` vega x
+ * sqrt(30 / days to expiry); `vega_parallel_usd`, `vega_skew_usd`, `vega_butterfly_usd` the vega
+ * exposures to a parallel, a skew and a butterfly move of the smile (see `unitExposure`), per
+ * expiry with an `expiry` scope; `theta_usd` USD per day.
  * `daily_loss_usd` and `drawdown_usd` are the book's state, set with `setPnl`: no single order
  * moves them, and while one is breached only orders that reduce every other breach pass.
  */
@@ -32,6 +34,9 @@ const ORDER_MEASURES = [
   'gamma_coin',
   'vega_usd',
   'vega_weighted_usd',
+  'vega_parallel_usd',
+  'vega_skew_usd',
+  'vega_butterfly_usd',
   'theta_usd',
 ] as const;
 type OrderMeasure = (typeof ORDER_MEASURES)[number];
@@ -70,6 +75,12 @@ export function unitExposure(
       gamma_coin: g.gammaPerUsd * q.forwardUsd * 0.01,
       vega_usd: g.vegaUsdPerVolPoint,
       vega_weighted_usd: g.vegaUsdPerVolPoint * Math.sqrt(30 / days),
+      // Vega split by the shape of a smile move dsigma(x) = a + b x + c x^2 in standardized
+      // moneyness x = ln(K / F) / (sigma sqrt(T)): the exposures to a (parallel), b (skew) and
+      // c (butterfly), per vol point of each.
+      vega_parallel_usd: g.vegaUsdPerVolPoint,
+      vega_skew_usd: g.vegaUsdPerVolPoint * moneyness(q.strike, q.forwardUsd, vol, q.yearsToExpiry),
+      vega_butterfly_usd: g.vegaUsdPerVolPoint * moneyness(q.strike, q.forwardUsd, vol, q.yearsToExpiry) ** 2,
       theta_usd: g.thetaUsdPerDay,
     };
   }
@@ -97,8 +108,16 @@ const ZERO_EXPOSURE: UnitExposure = {
   gamma_coin: 0,
   vega_usd: 0,
   vega_weighted_usd: 0,
+  vega_parallel_usd: 0,
+  vega_skew_usd: 0,
+  vega_butterfly_usd: 0,
   theta_usd: 0,
 };
+
+/** Standardized moneyness ln(K / F) / (sigma sqrt(T)). */
+function moneyness(strike: number, forward: number, vol: number, years: number): number {
+  return Math.log(strike / forward) / (vol * Math.sqrt(years));
+}
 
 /** A breach: which limit, the value now, after the order (worst case with resting orders where the limit says), and what is allowed. */
 export interface Breach {
