@@ -4,7 +4,9 @@
  * volatility surface (forward curve, chain reader, SVI and eSSVI slices, arbitrage checks), the
  * inventory (exact money, events, the ledger, valuation, aggregation, attribution,
  * reconciliation), the journal store (SQLite) with ledger snapshots, the import of fills, and
- * market data (order books, book metrics, volatility from the tape, recorded-data readers).
+ * market data (order books, book metrics, volatility from the tape, recorded-data readers), and
+ * risk control (limits and the pre-trade check, trading states, stress by full revaluation,
+ * venue-style margin, liquidity, gamma and expiry risk, VaR).
  */
 export * from './model/index.js';
 export * from './pricing/types.js';
@@ -81,3 +83,29 @@ export {
   readDeribitJsonlBatches,
 } from './market/recorded/deribit-jsonl.js';
 export * from './market/recorded/inspect.js';
+export * from './risk/scenario.js';
+export * from './risk/inputs.js';
+export * from './risk/greeks-report.js';
+export * from './risk/limits/config.js';
+export * from './risk/limits/pretrade.js';
+export * from './risk/trading-state.js';
+export {
+  createRevaluer,
+  VOL_FLOOR,
+  type RevaluerOptions,
+  type StressRevaluer,
+} from './risk/stress/revalue.js';
+export {
+  createStressPool,
+  stressGrid,
+  type GridOptions,
+  type StressGrid,
+  type StressPool,
+} from './risk/stress/grid.js';
+export * from './risk/margin/index.js';
+export * from './risk/gamma.js';
+export * from './risk/expiry.js';
+export * from './risk/liquidity.js';
+export * from './risk/var.js';
+export * from './risk/historical.js';
+export * from './risk/report.js';
