@@ -53,6 +53,8 @@ export interface RiskMarket {
   /** Lines the chain reader skipped or kept with a note. */
   warnings: ChainWarning[];
   /** The order books the lines carry (`bids`, `asks` as `[price, amount]`, best first), by instrument. */
+  /** Open interest by instrument (`open_interest`, contracts), where the lines give it. */
+  openInterest?: Map<string, number>;
   books?: Map<
     string,
     { bids: { price: number; amount: number }[]; asks: { price: number; amount: number }[] }
@@ -103,6 +105,7 @@ export async function readRiskMarket(source: LineSource): Promise<RiskMarket> {
   const futures = new Map<string, FutureMark>();
   const index = new Map<string, number>();
   const books: NonNullable<RiskMarket['books']> = new Map();
+  const openInterest = new Map<string, number>();
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i] ?? '';
     optionLines.push(text);
@@ -125,6 +128,8 @@ export async function readRiskMarket(source: LineSource): Promise<RiskMarket> {
       }
       return out;
     };
+    const oi = object.open_interest;
+    if (typeof oi === 'number' && Number.isFinite(oi) && oi >= 0) openInterest.set(name, oi);
     const bids = levels(object.bids);
     const asks = levels(object.asks);
     if (bids !== undefined && asks !== undefined) books.set(name, { bids, asks });
@@ -170,7 +175,7 @@ export async function readRiskMarket(source: LineSource): Promise<RiskMarket> {
   if (!Number.isFinite(timestampMs))
     throw new InputError('market', 'no usable line', 'at least one option or future line');
   for (const f of futures.values()) if (!Number.isFinite(f.timestampMs)) f.timestampMs = timestampMs;
-  return { options, futures, index, timestampMs, warnings: chain.warnings, books };
+  return { options, futures, index, timestampMs, warnings: chain.warnings, books, openInterest };
 }
 
 /** Checks that every position has a market line; throws `InputError` naming the book line. */

@@ -7,6 +7,13 @@ import type { Level } from '../market/events.js';
 import { fitChain } from '../vol/chain-surface.js';
 import type { VolSurface } from '../vol/surface.js';
 import { expiryReport, type ExpiryReport } from './expiry.js';
+import {
+  DEALER_POSITIONING,
+  dealerGamma,
+  gammaOptionsFromChain,
+  zeroGammaLevel,
+  type DealerPositioning,
+} from './gamma.js';
 import { greeksSection, riskMarketState } from './greeks-report.js';
 import type { RiskMarket, RiskPosition } from './inputs.js';
 import type { LimitsConfig } from './limits/config.js';
@@ -30,6 +37,8 @@ export interface RiskReportOptions {
   /** Per instrument, the books and hourly volume for the liquidity section (from the market lines when absent). */
   books?: ReadonlyMap<string, OrderBook>;
   volumePerHour?: ReadonlyMap<string, number>;
+  /** Who holds the open interest, for the dealer gamma section (default: customers long calls, short puts). */
+  positioning?: DealerPositioning;
 }
 
 export interface LimitLine {
@@ -52,6 +61,8 @@ export interface RiskReport {
   limits: LimitLine[];
   liquidity: LiquidityReport;
   expiry: ExpiryReport;
+  /** Market-wide dealer gamma from open interest, per coin with options (the assumption stated). */
+  gamma: Record<string, unknown>;
   warnings: string[];
 }
 
@@ -137,6 +148,25 @@ export async function riskReport(
     usdPerCoin: market.index,
   });
 
+  const gamma: Record<string, unknown> = {};
+  const positioning = options.positioning ?? DEALER_POSITIONING.customersLongCallsShortPuts;
+  for (const [coin, spot] of market.index) {
+    const quotes = [...market.options.values()].filter((q) => q.instrumentName.startsWith(`${coin}-`));
+    if (quotes.length === 0 || market.openInterest === undefined) continue;
+    const { options: gammaOptions, skipped } = gammaOptionsFromChain(quotes, market.openInterest);
+    if (gammaOptions.length === 0) continue;
+    const report = dealerGamma(gammaOptions, positioning, spot);
+    const zero = zeroGammaLevel(gammaOptions, positioning, spot);
+    gamma[coin] = {
+      positioning: report.positioning,
+      spot_usd: spot,
+      total_gex_usd_per_1pct: report.totalGexUsd,
+      zero_gamma_usd: zero.levelUsd,
+      by_strike: report.byStrike,
+      skipped: skipped.length,
+    };
+  }
+
   return {
     as_of: new Date(market.timestampMs).toISOString(),
     positions: book.length,
@@ -151,6 +181,7 @@ export async function riskReport(
     limits,
     liquidity,
     expiry: expiryReport(book, market),
+    gamma,
     warnings,
   };
 }
@@ -214,6 +245,13 @@ export function riskText(r: RiskReport): string {
   out.push(
     `expiry: ${r.expiry.expiring.length} position(s) within ${r.expiry.horizonHours} h, ${r.expiry.pins.length} pin risk(s)`,
   );
+  for (const [coin, g] of Object.entries(r.gamma)) {
+    const x = g as { total_gex_usd_per_1pct: number; zero_gamma_usd: number | null; positioning: string };
+    const zero = x.zero_gamma_usd === null ? 'none in range' : x.zero_gamma_usd.toFixed(0);
+    out.push(
+      `dealer gamma ${coin}: ${x.total_gex_usd_per_1pct.toFixed(0)} USD per 1% move, zero gamma at ${zero} (${x.positioning})`,
+    );
+  }
   if (r.warnings.length > 0) out.push('', 'warnings:', ...r.warnings.map((w) => `  ${w}`));
   return `${out.join('\n')}\n`;
 }

@@ -85,6 +85,9 @@ describe('ballast risk', () => {
       6,
     );
     expect(report.margin.BTC.initial_margin_coin).toBeGreaterThan(0);
+    // Dealer gamma from the snapshot's open interest, the assumption stated.
+    expect(report.gamma.BTC.positioning).toMatch(/customers long calls, short puts/);
+    expect(Number.isFinite(report.gamma.BTC.total_gex_usd_per_1pct)).toBe(true);
   });
 
   it('reads a limits file and reports each limit with its use; a breach exits 1', async () => {

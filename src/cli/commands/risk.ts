@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { InputError } from '../../model/errors.js';
+import { DEALER_POSITIONING } from '../../risk/gamma.js';
 import { readRiskBook, readRiskMarket, requireMarks } from '../../risk/inputs.js';
 import { parseLimitsText } from '../../risk/limits/config.js';
 import { riskReport, riskText, type RiskReportOptions } from '../../risk/report.js';
@@ -80,6 +81,11 @@ export function registerRisk(program: Command, setExitCode: (code: number) => vo
         .choices(['venue', 'surface'])
         .default('venue'),
     )
+    .addOption(
+      new Option('--positioning <who>', 'who holds the open interest, for the dealer gamma section')
+        .choices(Object.keys(DEALER_POSITIONING))
+        .default('customersLongCallsShortPuts'),
+    )
     .option('--equity <coin>', 'account equity in coin, for the liquidation distance', (v) => {
       const x = Number(v);
       if (!Number.isFinite(x) || x < 0)
@@ -97,6 +103,7 @@ export function registerRisk(program: Command, setExitCode: (code: number) => vo
         volModel: VolModel;
         marks: 'venue' | 'surface';
         equity?: number;
+        positioning: keyof typeof DEALER_POSITIONING;
       }) => {
         const book = await readRiskBook(await readText(options.book, 'book'));
         if (book.length === 0)
@@ -112,6 +119,7 @@ export function registerRisk(program: Command, setExitCode: (code: number) => vo
           volShifts: options.volShifts,
           volModel: options.volModel,
           marks: options.marks,
+          positioning: DEALER_POSITIONING[options.positioning],
           ...(limits === undefined ? {} : { limits }),
           ...(options.equity === undefined ? {} : { equityCoin: options.equity }),
         };
