@@ -680,7 +680,7 @@ export class Exchange {
       throw new Rejection('invalid_amount', `amount ${String(amount)} is not a positive number`);
     const units = amount / inst.lot;
     const lots = Math.round(units);
-    if (lots < 1 && units < 1 - 1e-9)
+    if (units < 1 - 1e-9)
       throw new Rejection('qty_too_low', `amount ${amount} is below the minimum ${inst.lot}`);
     if (Math.abs(units - lots) > 1e-9 * Math.max(1, units))
       throw new Rejection('invalid_amount', `amount ${amount} is not a multiple of ${inst.lot}`);
