@@ -568,8 +568,9 @@ export class Exchange {
     const S = deliveryPrice;
     const exchange = this.account(EXCHANGE_ACCOUNT);
     for (const [participant, account] of this.accounts) {
-      const lots = account.lots.get(instrument);
-      if (lots === undefined || lots === 0) continue;
+      const lots = account.lots.get(instrument) ?? 0;
+      // A closed futures position still carries its P&L in the cost sum.
+      if (lots === 0 && (inst.isOption || (account.cost.get(instrument) ?? 0) === 0)) continue;
       const position = lotsToAmount(inst, lots);
       let cash: number;
       let fee = 0;

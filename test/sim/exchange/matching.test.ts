@@ -54,7 +54,10 @@ describe('market and IOC orders', () => {
     const ex = exchange();
     ex.submit(limit('a', 'buy', 1, 0.05), T0);
     ex.submit(limit('b', 'buy', 1, 0.049), T0);
-    const r = ex.submit({ participant: 't', instrument: CALL, side: 'sell', amount: 3, type: 'market' }, T0 + 1);
+    const r = ex.submit(
+      { participant: 't', instrument: CALL, side: 'sell', amount: 3, type: 'market' },
+      T0 + 1,
+    );
     expect(r.fills.map((f) => [f.price, f.amount])).toEqual([
       [0.05, 1],
       [0.049, 1],
@@ -99,7 +102,9 @@ describe('post-only', () => {
   it('rejectPostOnlyByDefault makes rejection the default', () => {
     const ex = exchange({ rejectPostOnlyByDefault: true });
     ex.submit(limit('a', 'sell', 1, 0.05), T0);
-    expect(ex.submit(limit('b', 'buy', 1, 0.06, { postOnly: true }), T0).order.rejectReason).toBe('post_only_reject');
+    expect(ex.submit(limit('b', 'buy', 1, 0.06, { postOnly: true }), T0).order.rejectReason).toBe(
+      'post_only_reject',
+    );
   });
 
   it('without reject_post_only (the venue default) it is repriced one tick inside the spread', () => {
@@ -117,7 +122,10 @@ describe('post-only', () => {
 
   it('post-only with IOC is an unsupported combination', () => {
     const ex = exchange();
-    const r = ex.submit(limit('a', 'buy', 1, 0.05, { postOnly: true, timeInForce: 'immediate_or_cancel' }), T0);
+    const r = ex.submit(
+      limit('a', 'buy', 1, 0.05, { postOnly: true, timeInForce: 'immediate_or_cancel' }),
+      T0,
+    );
     expect(r.order.rejectReason).toBe('unsupported_arg_combination');
   });
 });
@@ -134,7 +142,9 @@ describe('reduce-only', () => {
     const ex = exchange();
     ex.submit(limit('m', 'sell', 1, 0.05), T0);
     ex.submit(limit('a', 'buy', 1, 0.05), T0);
-    expect(ex.submit(limit('a', 'buy', 1, 0.04, { reduceOnly: true }), T0).order.rejectReason).toBe('reduce_only');
+    expect(ex.submit(limit('a', 'buy', 1, 0.04, { reduceOnly: true }), T0).order.rejectReason).toBe(
+      'reduce_only',
+    );
   });
 
   it('is capped to the position and never flips it', () => {
@@ -158,7 +168,11 @@ describe('reduce-only', () => {
     expect(ex.position('a', CALL)).toBe(0);
     const r = ex.submit(limit('t', 'buy', 1, 0.06), T0 + 1);
     expect(r.fills).toEqual([]);
-    expect(r.events.some((e) => e.type === 'order' && e.order.orderId === ro.orderId && e.order.cancelReason === 'reduce_only')).toBe(true);
+    expect(
+      r.events.some(
+        (e) => e.type === 'order' && e.order.orderId === ro.orderId && e.order.cancelReason === 'reduce_only',
+      ),
+    ).toBe(true);
   });
 });
 
@@ -227,7 +241,9 @@ describe('self-trade', () => {
     ex.submit(limit('b', 'sell', 1, 0.05), T0);
     const r = ex.submit(limit('a', 'buy', 1, 0.05), T0 + 1);
     expect(r.fills.map((f) => f.makerParticipant)).toEqual(['b']);
-    expect(r.events.find((e) => e.type === 'order')).toMatchObject({ order: { orderId: own.orderId, cancelReason: 'self_trade' } });
+    expect(r.events.find((e) => e.type === 'order')).toMatchObject({
+      order: { orderId: own.orderId, cancelReason: 'self_trade' },
+    });
     expect(ex.getOrder(own.orderId)).toBeUndefined();
   });
 
@@ -253,7 +269,11 @@ describe('rejections with the venue reason', () => {
     ['zero price', { price: 0 }, 'price_too_low'],
     ['no price', { price: Number.NaN }, 'invalid_price'],
     ['unknown instrument', { instrument: 'BTC-27DEC24-50000-X' }, 'invalid_or_unsupported_instrument'],
-    ['instrument without built-in details', { instrument: 'DOGE-27DEC24-1-C' }, 'invalid_or_unsupported_instrument'],
+    [
+      'instrument without built-in details',
+      { instrument: 'DOGE-27DEC24-1-C' },
+      'invalid_or_unsupported_instrument',
+    ],
   ];
   for (const [what, extra, reason] of cases) {
     it(`${what}: ${reason}`, () => {
@@ -278,7 +298,10 @@ describe('rejections with the venue reason', () => {
 
   it('before the 2023 tick change, 0.0001 steps are off tick', () => {
     const ex = exchange();
-    const r = ex.submit(limit('a', 'buy', 1, 0.0012, { instrument: 'BTC-27DEC22-50000-C' }), Date.UTC(2022, 0, 3));
+    const r = ex.submit(
+      limit('a', 'buy', 1, 0.0012, { instrument: 'BTC-27DEC22-50000-C' }),
+      Date.UTC(2022, 0, 3),
+    );
     expect(r.order.rejectReason).toBe('price_wrong_tick');
   });
 

@@ -8,7 +8,13 @@ const quote = (side: 'buy' | 'sell', amount: number, price: number, group = '') 
 describe('market maker protection', () => {
   it('a quantity breach within the window cancels MMP orders only, freezes, and thaws after frozen_time', () => {
     const ex = exchange();
-    ex.setMmpConfig({ participant: 'mm', index: 'BTC', intervalMs: 1000, frozenTimeMs: 5000, quantityLimit: 2 });
+    ex.setMmpConfig({
+      participant: 'mm',
+      index: 'BTC',
+      intervalMs: 1000,
+      frozenTimeMs: 5000,
+      quantityLimit: 2,
+    });
     const ask = ex.submit(quote('sell', 5, 0.05), T0).order;
     const bid = ex.submit(quote('buy', 5, 0.04), T0).order;
     const putQuote = ex.submit(limit('mm', 'sell', 5, 0.03, { instrument: PUT, mmp: true }), T0).order;
@@ -19,8 +25,17 @@ describe('market maker protection', () => {
     // another 1 at T0 + 900 (same window opened at T0 + 100): 2.5 > 2
     const r = ex.submit(limit('t', 'sell', 1, 0.04), T0 + 900);
     const trigger = r.events.find((e): e is MmpTriggerEvent => e.type === 'mmp_trigger');
-    expect(trigger).toMatchObject({ participant: 'mm', index: 'BTC', limit: 'quantity', value: 2.5, limitValue: 2, frozenUntilMs: T0 + 5900 });
-    expect(new Set(trigger?.cancelledOrderIds)).toEqual(new Set([ask.orderId, bid.orderId, putQuote.orderId]));
+    expect(trigger).toMatchObject({
+      participant: 'mm',
+      index: 'BTC',
+      limit: 'quantity',
+      value: 2.5,
+      limitValue: 2,
+      frozenUntilMs: T0 + 5900,
+    });
+    expect(new Set(trigger?.cancelledOrderIds)).toEqual(
+      new Set([ask.orderId, bid.orderId, putQuote.orderId]),
+    );
     expect(ex.getOrder(hedge.orderId)?.state).toBe('open');
     expect(ex.openOrders('mm').map((o) => o.orderId)).toEqual([hedge.orderId]);
     // frozen: MMP orders refused, other orders accepted
@@ -36,9 +51,13 @@ describe('market maker protection', () => {
     ex.setMmpConfig({ participant: 'mm', index: 'BTC', intervalMs: 1000, frozenTimeMs: 0, quantityLimit: 2 });
     ex.submit(quote('sell', 10, 0.05), T0);
     // window [T0+0, T0+1000): 2 (not above 2)
-    expect(ex.submit(limit('t', 'buy', 2, 0.05), T0).events.some((e) => e.type === 'mmp_trigger')).toBe(false);
+    expect(ex.submit(limit('t', 'buy', 2, 0.05), T0).events.some((e) => e.type === 'mmp_trigger')).toBe(
+      false,
+    );
     // T0+1000 opens a new window: a rolling 1 s window would hold 2 + 2 = 4
-    expect(ex.submit(limit('t', 'buy', 2, 0.05), T0 + 1000).events.some((e) => e.type === 'mmp_trigger')).toBe(false);
+    expect(
+      ex.submit(limit('t', 'buy', 2, 0.05), T0 + 1000).events.some((e) => e.type === 'mmp_trigger'),
+    ).toBe(false);
     const r = ex.submit(limit('t', 'buy', 0.1, 0.05), T0 + 1999);
     expect(r.events.some((e) => e.type === 'mmp_trigger')).toBe(true);
   });
@@ -57,8 +76,22 @@ describe('market maker protection', () => {
 
   it('groups are separate: a breach in one group leaves the other quoting', () => {
     const ex = exchange();
-    ex.setMmpConfig({ participant: 'mm', index: 'BTC', group: 'g1', intervalMs: 1000, frozenTimeMs: 0, quantityLimit: 1 });
-    ex.setMmpConfig({ participant: 'mm', index: 'BTC', group: 'g2', intervalMs: 1000, frozenTimeMs: 0, quantityLimit: 1 });
+    ex.setMmpConfig({
+      participant: 'mm',
+      index: 'BTC',
+      group: 'g1',
+      intervalMs: 1000,
+      frozenTimeMs: 0,
+      quantityLimit: 1,
+    });
+    ex.setMmpConfig({
+      participant: 'mm',
+      index: 'BTC',
+      group: 'g2',
+      intervalMs: 1000,
+      frozenTimeMs: 0,
+      quantityLimit: 1,
+    });
     ex.submit(quote('sell', 2, 0.05, 'g1'), T0);
     const other = ex.submit(quote('buy', 2, 0.01, 'g2'), T0).order;
     ex.submit(limit('t', 'buy', 2, 0.05), T0);
@@ -67,14 +100,20 @@ describe('market maker protection', () => {
     expect(ex.isMmpFrozen('mm', 'BTC', 'g2', T0)).toBe(false);
   });
 
-  it('delta limit: |net delta traded| with the caller\'s greeks', () => {
-    const ex = exchange({ greeks: (name) => (name === CALL ? { delta: 0.5, vega: 10 } : { delta: -0.5, vega: 10 }) });
+  it("delta limit: |net delta traded| with the caller's greeks", () => {
+    const ex = exchange({
+      greeks: (name) => (name === CALL ? { delta: 0.5, vega: 10 } : { delta: -0.5, vega: 10 }),
+    });
     ex.setMmpConfig({ participant: 'mm', index: 'BTC', intervalMs: 1000, frozenTimeMs: 1000, deltaLimit: 1 });
     ex.submit(quote('sell', 5, 0.05), T0);
     ex.submit(limit('mm', 'sell', 5, 0.03, { instrument: PUT, mmp: true }), T0);
     // mm sells 2 calls (delta -1) and 2 puts (delta +1): net 0, no trigger although quantity is 4
     ex.submit(limit('t', 'buy', 2, 0.05), T0);
-    expect(ex.submit(limit('t', 'buy', 2, 0.03, { instrument: PUT }), T0).events.some((e) => e.type === 'mmp_trigger')).toBe(false);
+    expect(
+      ex
+        .submit(limit('t', 'buy', 2, 0.03, { instrument: PUT }), T0)
+        .events.some((e) => e.type === 'mmp_trigger'),
+    ).toBe(false);
     // 3 more calls: net delta -1.5
     const r = ex.submit(limit('t', 'buy', 3, 0.05), T0 + 1);
     expect(r.events.find((e) => e.type === 'mmp_trigger')).toMatchObject({ limit: 'delta', value: 1.5 });
@@ -94,7 +133,15 @@ describe('market maker protection', () => {
   });
 
   it('delta limits need greeks', () => {
-    expect(() => exchange().setMmpConfig({ participant: 'mm', index: 'BTC', intervalMs: 1, frozenTimeMs: 0, deltaLimit: 1 })).toThrow();
+    expect(() =>
+      exchange().setMmpConfig({
+        participant: 'mm',
+        index: 'BTC',
+        intervalMs: 1,
+        frozenTimeMs: 0,
+        deltaLimit: 1,
+      }),
+    ).toThrow();
   });
 });
 
@@ -111,7 +158,7 @@ describe('cancel-on-disconnect', () => {
     expect(ex.getOrder(c.orderId)?.state).toBe('open');
   });
 
-  it('account scope cancels all the participant\'s orders; without it nothing is cancelled', () => {
+  it("account scope cancels all the participant's orders; without it nothing is cancelled", () => {
     const ex = exchange();
     ex.submit(limit('mm', 'buy', 1, 0.04, { connection: 'ws1' }), T0);
     ex.submit(limit('mm', 'sell', 1, 0.06, { connection: 'ws2' }), T0);

@@ -49,6 +49,19 @@ describe('expiry settlement at the time-averaged delivery price', () => {
     expect(ex.balance(EXCHANGE_ACCOUNT, 'BTC')).toBeCloseTo((0.0005 * 1000) / 50000, 15);
   });
 
+  it('a closed futures position is paid its realized P&L at settlement', () => {
+    const ex = exchange();
+    ex.submit({ participant: 's', instrument: FUTURE, side: 'sell', amount: 1000, price: 50000 }, T0);
+    ex.submit({ participant: 'b', instrument: FUTURE, side: 'buy', amount: 1000, price: 50000 }, T0);
+    ex.submit({ participant: 'x', instrument: FUTURE, side: 'buy', amount: 1000, price: 62500 }, T0);
+    ex.submit({ participant: 'b', instrument: FUTURE, side: 'sell', amount: 1000, price: 62500 }, T0);
+    expect(ex.position('b', FUTURE)).toBe(0);
+    const events = ex.settle(FUTURE, 70000, EXPIRY);
+    // b: 1000 (1/50000 - 1/62500) = 0.004 BTC, whatever the delivery price
+    expect(events.find((e) => e.participant === 'b')).toMatchObject({ position: 0 });
+    expect(events.find((e) => e.participant === 'b')?.cash).toBeCloseTo(0.004, 15);
+  });
+
   it('refuses settlement before expiry', () => {
     const ex = exchange();
     expect(() => ex.settle(CALL, 60000, EXPIRY - 1)).toThrow(/expiry/);
