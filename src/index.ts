@@ -65,6 +65,7 @@ export {
 } from './inventory/import/fill-row.js';
 export * from './inventory/money.js';
 export * from './inventory/events.js';
+export * from './inventory/event-json.js';
 export * from './inventory/ledger.js';
 export * from './inventory/ledger-snapshot.js';
 export * from './inventory/valuation.js';

@@ -3,7 +3,8 @@
  * the journal's tail (or from scratch when there is no snapshot), and snapshots written as the
  * fold's state with the journal position it covers.
  */
-import { EVENT_TYPES, eventFromJson, type InventoryEvent } from '../inventory/events.js';
+import { EVENT_TYPES, type InventoryEvent } from '../inventory/events.js';
+import { eventFromJson } from '../inventory/event-json.js';
 import { Ledger, type LedgerHistory } from '../inventory/ledger.js';
 import type { JournalStore } from '../store/journal.js';
 

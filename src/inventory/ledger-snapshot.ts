@@ -10,7 +10,8 @@
  * it refold (`LedgerHistory`).
  */
 import { InputError } from '../model/errors.js';
-import { eventFromJson, eventToJson, type EventBase, type MarkEvent } from './events.js';
+import { type EventBase, type MarkEvent } from './events.js';
+import { eventFromJson, eventToJson } from './event-json.js';
 import { formatMoney, parseMoney, type Money } from './money.js';
 import { newPosition, type Conversion, type PositionState } from './position.js';
 

@@ -22,14 +22,13 @@ import {
 } from './ledger-snapshot.js';
 import {
   compareEvents,
-  eventFromJson,
-  eventToJson,
   isInstrumentEvent,
   validateEvent,
   type InstrumentEvent,
   type InventoryEvent,
   type MarkEvent,
 } from './events.js';
+import { eventFromJson, eventToJson } from './event-json.js';
 import { ZERO, type Money } from './money.js';
 import {
   addTo,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFillLines, mulberry32 } from '../../scripts/generate-fills.js';
-import { eventFromJson } from '../../src/inventory/events.js';
+import { eventFromJson } from '../../src/inventory/event-json.js';
 import { Ledger } from '../../src/inventory/ledger.js';
 import { formatMoney } from '../../src/inventory/money.js';
 import { SqliteJournal } from '../../src/store/sqlite/journal.js';

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { restoreLedger, saveLedgerSnapshot } from '../../src/engine/journaled-ledger.js';
-import { eventJsonText, type InventoryEvent } from '../../src/inventory/events.js';
+import { type InventoryEvent } from '../../src/inventory/events.js';
+import { eventJsonText } from '../../src/inventory/event-json.js';
 import { Ledger } from '../../src/inventory/ledger.js';
 import { decodeLedgerSnapshot } from '../../src/inventory/ledger-snapshot.js';
 import { InputError } from '../../src/model/errors.js';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { eventFromJson, eventJsonText, eventToJson, type FillEvent } from '../../src/inventory/events.js';
+import { type FillEvent } from '../../src/inventory/events.js';
+import { eventFromJson, eventJsonText, eventToJson } from '../../src/inventory/event-json.js';
 import { parseMoney } from '../../src/inventory/money.js';
 import { Ledger } from '../../src/inventory/ledger.js';
 import { InputError } from '../../src/model/errors.js';

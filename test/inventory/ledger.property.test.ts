@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { eventFromJson, eventToJson } from '../../src/inventory/events.js';
+import { eventFromJson, eventToJson } from '../../src/inventory/event-json.js';
 import { Ledger } from '../../src/inventory/ledger.js';
 import { abs } from '../../src/inventory/money.js';
 import { InputError } from '../../src/model/errors.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { restoreLedger } from '../../src/engine/journaled-ledger.js';
-import { eventJsonText } from '../../src/inventory/events.js';
+import { eventJsonText } from '../../src/inventory/event-json.js';
 import { InputError } from '../../src/model/errors.js';
 import { readRiskMarket } from '../../src/risk/inputs.js';
 import { MEASURES, parseLimitsText, validateLimits } from '../../src/risk/limits/config.js';

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { restoreLedger } from '../../engine/journaled-ledger.js';
-import { EVENT_TYPES, eventFromJson } from '../../inventory/events.js';
+import { EVENT_TYPES } from '../../inventory/events.js';
+import { eventFromJson } from '../../inventory/event-json.js';
 import { Ledger, type ByCurrency } from '../../inventory/ledger.js';
 import { formatMoney } from '../../inventory/money.js';
 import { InputError } from '../../model/errors.js';

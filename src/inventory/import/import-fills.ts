@@ -15,7 +15,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { BallastError } from '../../model/errors.js';
-import { eventJsonText, type FillEvent } from '../events.js';
+import { type FillEvent } from '../events.js';
+import { eventJsonText } from '../event-json.js';
 import type { JournalRecord, JournalStore } from '../../store/journal.js';
 import type { FieldProblem } from './fill-row.js';
 import { forEachFillLine, formatOfPath, type FillFormat } from './read-fills.js';

@@ -7,7 +7,8 @@
  * through at most 1,000 trades or 250 log entries a call, so files are of moderate size.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { eventToJson, isInstrumentEvent, type InventoryEvent } from '../events.js';
+import { isInstrumentEvent, type InventoryEvent } from '../events.js';
+import { eventToJson } from '../event-json.js';
 import type { JournalRecord, JournalStore } from '../../store/journal.js';
 import { DEFAULT_IMPORT_BATCH, type ImportProgress, type ImportResult } from '../import/import-fills.js';
 import { readTransactionLog } from './transaction-log.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventFromJson } from '../../../src/inventory/events.js';
+import { eventFromJson } from '../../../src/inventory/event-json.js';
 import {
   ImportValidationError,
   importFills,

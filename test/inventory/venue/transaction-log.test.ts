@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { eventToJson } from '../../../src/inventory/events.js';
+import { eventToJson } from '../../../src/inventory/event-json.js';
 import { Ledger } from '../../../src/inventory/ledger.js';
 import { formatMoney } from '../../../src/inventory/money.js';
 import {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { eventToJson } from '../../../src/inventory/events.js';
+import { eventToJson } from '../../../src/inventory/event-json.js';
 import { fillFromUserTrade, readUserTrades } from '../../../src/inventory/venue/user-trades.js';
 import { InputError } from '../../../src/model/errors.js';
 
