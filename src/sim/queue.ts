@@ -27,7 +27,9 @@
  * ordering) by the book change it caused. The trade advances us at once; the amount traded since
  * the last level change is remembered and taken off the next decrease, so that it does not
  * advance us a second time. (The risk-averse bound needs no such care: min(ahead, level) cannot
- * double count.)
+ * double count.) This assumes the trade is seen before its book change: when the change comes
+ * first, the probabilistic model takes the decrease for cancellations, and the trade then
+ * advances the order again (an optimistic error); order such events trade first.
  */
 import { InputError } from '../model/errors.js';
 import type { BookChangeEvent, BookSnapshotEvent, MarketEvent, TradeEvent } from '../market/events.js';
@@ -203,8 +205,10 @@ export interface QueueReplay {
 }
 
 /**
- * Replays one instrument's recorded events against our order, placed at `placedAtMs` (events
- * before it are skipped; the level at placement is the last one seen, or the first seen after).
+ * Replays one instrument's recorded events against our order, placed at `placedAtMs`: it joins
+ * behind the level as last seen before then (or, when none was, at the first level seen after),
+ * and events from `placedAtMs` on move it. Events must be in time order; within one timestamp a
+ * trade should come before the book change it caused (see the module's comment).
  * Book snapshots and changes on our side give the level's amount (a snapshot without our price:
  * 0 if it is a full snapshot or its range covers our price, else ignored); trades fill.
  * Stops when the order is filled.
@@ -228,11 +232,17 @@ export function replayQueue(
       continue;
     }
     if (position === undefined) {
-      if (seen !== undefined) level = seen;
-      if (level === undefined) continue;
+      if (level === undefined) {
+        // No level known at placement: join at the first one seen.
+        if (seen === undefined) continue;
+        level = seen;
+        position = model.join(order, level);
+        aheadPath.push([event.timestampMs, position.ahead]);
+        continue;
+      }
+      // Placed behind the level as last seen before `placedAtMs`; this event comes after.
       position = model.join(order, level);
-      aheadPath.push([event.timestampMs, position.ahead]);
-      if (seen !== undefined) continue;
+      aheadPath.push([placedAtMs, position.ahead]);
     }
     if (seen !== undefined) {
       position.onLevel(seen);
