@@ -12,6 +12,7 @@ import { registerBook } from './commands/book.js';
 import { registerChain } from './commands/chain.js';
 import { registerData } from './commands/data.js';
 import { registerIv } from './commands/iv.js';
+import { registerPaper } from './commands/paper.js';
 import { registerPrice } from './commands/price.js';
 import { registerRisk } from './commands/risk.js';
 import { registerStart } from './commands/start.js';
@@ -39,6 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerBook(program, setExitCode);
   registerData(program, setExitCode);
   registerRisk(program, setExitCode);
+  registerPaper(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
 
   try {
