@@ -17,8 +17,8 @@
  * The ATM level V comes from `atmVariance`: by default the shape's own shape(0) (a static
  * smile in moneyness); for a Heston path, `hestonAtmVariance(kappa, theta)` gives the expected
  * average variance to expiry, theta + (v - theta)(1 - e^(-kappa tau)) / (kappa tau), which is
- * the Heston fair variance-swap level (the ATM implied variance to first order in the vol of
- * variance), so the surface rises and falls with the path's variance.
+ * the Heston fair variance-swap level (the ATM implied variance in the limit of a small vol of
+ * variance; the smile's skew and curvature come from the shape, not from Heston), so the surface rises and falls with the path's variance.
  *
  * Prices: Black-76 on F with discount e^(-r tau) (`markUsd`, in the price currency of spot), and
  * the inverse (coin-settled, Deribit) mark `markUsd / F` (`markCoin`). At or after an expiry the
