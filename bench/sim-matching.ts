@@ -57,11 +57,17 @@ export function matchingStream(count: number, seed = 11): Op[] {
       const through = random() < 0.125;
       const distance = through ? -(1 + Math.floor(random() * 2)) : 1 + Math.floor(random() * 10);
       const priceTicks = side === 'buy' ? midTicks - distance : midTicks + distance;
-      ops.push({ kind: 'limit', request: { participant, instrument: INSTRUMENT, side, amount, price: priceTicks * TICK } });
+      ops.push({
+        kind: 'limit',
+        request: { participant, instrument: INSTRUMENT, side, amount, price: priceTicks * TICK },
+      });
     } else if (u < 0.95) {
       ops.push({ kind: 'cancel', pick: random() });
     } else {
-      ops.push({ kind: 'market', request: { participant, instrument: INSTRUMENT, side, amount, type: 'market' } });
+      ops.push({
+        kind: 'market',
+        request: { participant, instrument: INSTRUMENT, side, amount, type: 'market' },
+      });
     }
   }
   return ops;

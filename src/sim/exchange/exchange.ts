@@ -697,7 +697,7 @@ export class Exchange {
         'price_wrong_tick',
         `price ${price} is not a multiple of the tick ${inst.ticks.tickAt(price, atMs)}`,
       );
-    return inst.ticks.snap(price, atMs, 'nearest');
+    return canonicalPrice(inst.ticks.tickAt(price, atMs), price) ?? inst.ticks.snap(price, atMs, 'nearest');
   }
 
   private validate(view: Order, request: OrderRequest, atMs: number): LiveOrder {
@@ -839,13 +839,8 @@ export class Exchange {
     maker.filledLots += lots;
     level.lots -= lots;
     taker.filledLots += lots;
-    for (const o of [maker, taker]) {
-      o.notionalLots += price * lots;
-      o.view.filledAmount = lotsToAmount(inst, o.filledLots);
-      o.view.averagePrice = o.notionalLots / o.filledLots;
-      o.view.lastUpdateMs = atMs;
-      o.view.state = o.filledLots >= o.lots ? 'filled' : 'partially_filled';
-    }
+    recordFill(inst, maker, price, lots, atMs);
+    recordFill(inst, taker, price, lots, atMs);
     if (maker.filledLots >= maker.lots) {
       level.orders.shift();
       maker.level = null;
@@ -986,12 +981,38 @@ export class Exchange {
   }
 }
 
+function recordFill(inst: Instrument, o: LiveOrder, price: number, lots: number, atMs: number): void {
+  o.notionalLots += price * lots;
+  o.view.filledAmount = lotsToAmount(inst, o.filledLots);
+  o.view.averagePrice = o.notionalLots / o.filledLots;
+  o.view.lastUpdateMs = atMs;
+  o.view.state = o.filledLots >= o.lots ? 'filled' : 'partially_filled';
+}
+
 function crosses(side: Side, limit: number, opposite: number): boolean {
   return side === 'buy' ? opposite <= limit : opposite >= limit;
 }
 
 function lotsToAmount(inst: Instrument, lots: number): number {
-  return inst.lot === 1 ? lots : Number((lots * inst.lot).toFixed(inst.lotDecimals));
+  return exactMultiple(lots, inst.lot) ?? Number((lots * inst.lot).toFixed(inst.lotDecimals));
+}
+
+/**
+ * `units x step` as the double nearest the exact decimal, without text formatting, when that
+ * can be done exactly: a step whose inverse is an integer (0.1, 0.0005: divide two exact
+ * integers, one rounding) or a step that is a multiple of 1/1024 (2.5, 10: the product is
+ * exact). Otherwise null.
+ */
+function exactMultiple(units: number, step: number): number | null {
+  const inverse = 1 / step;
+  if (Number.isInteger(inverse) && Math.abs(units) < 2 ** 52 / inverse) return units / inverse;
+  if (Number.isInteger(step * 1024) && Math.abs(units * step * 1024) < 2 ** 52) return units * step;
+  return null;
+}
+
+/** The canonical double of an on-tick `price`, or null when the fast path does not apply. */
+function canonicalPrice(tick: number, price: number): number | null {
+  return exactMultiple(Math.round(price / tick), tick);
 }
 
 function addCash(account: Account, currency: string, amount: number): void {

@@ -40,6 +40,13 @@ describe('limit orders and price-time priority', () => {
     expect(ex.depth(CALL, 'asks')).toEqual([]);
   });
 
+  it('prices computed in floating point land on the canonical tick level', () => {
+    const ex = exchange();
+    ex.submit(limit('a', 'buy', 1, 0.0003 * 3), T0); // 0.0009000000000000001
+    ex.submit(limit('b', 'buy', 1, 0.0009), T0);
+    expect(ex.depth(CALL, 'bids')).toEqual([{ price: 0.0009, amount: 2, orders: 2 }]);
+  });
+
   it('does not trade at a price that does not cross', () => {
     const ex = exchange();
     ex.submit(limit('a', 'sell', 1, 0.051), T0);
