@@ -225,6 +225,34 @@ describe('edits and cancels', () => {
     expect(ex.edit(b.orderId, 'x', { price: 0.05 }, T0).rejectReason).toBe('not_owner_of_order');
   });
 
+  it('a post-only edit that would cross is refused with reject_post_only, else repriced inside the spread', () => {
+    const ex = exchange();
+    ex.submit(limit('a', 'sell', 1, 0.05), T0);
+    const b = ex.submit(limit('b', 'buy', 1, 0.04, { postOnly: true }), T0).order;
+    const refused = ex.edit(b.orderId, 'b', { price: 0.06, rejectPostOnly: true }, T0);
+    expect(refused.rejectReason).toBe('post_only_reject');
+    expect(ex.getOrder(b.orderId)?.price).toBe(0.04);
+    const moved = ex.edit(b.orderId, 'b', { price: 0.06 }, T0);
+    expect(moved.fills).toEqual([]);
+    expect(moved.order?.price).toBe(0.0495);
+  });
+
+  it('is deterministic: the same calls give the same fills', () => {
+    const runOnce = () => {
+      const ex = exchange();
+      const out: unknown[] = [];
+      for (let i = 0; i < 200; i++) {
+        const side = i % 3 === 0 ? 'buy' : 'sell';
+        const price = (90 + ((i * 37) % 21)) * 0.0005;
+        out.push(
+          ex.submit(limit(`p${i % 4}`, side, 0.1 * (1 + (i % 7)), Number(price.toFixed(4))), T0 + i).fills,
+        );
+      }
+      return JSON.stringify(out);
+    };
+    expect(runOnce()).toBe(runOnce());
+  });
+
   it('cancels one order, all of an instrument, all of a label', () => {
     const ex = exchange();
     const a = ex.submit(limit('a', 'buy', 1, 0.01), T0).order;
