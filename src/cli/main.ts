@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { BallastError } from '../model/errors.js';
+import { registerBacktest } from './commands/backtest.js';
 import { registerBook } from './commands/book.js';
 import { registerChain } from './commands/chain.js';
 import { registerData } from './commands/data.js';
@@ -41,6 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerData(program, setExitCode);
   registerRisk(program, setExitCode);
   registerPaper(program, setExitCode);
+  registerBacktest(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
 
   try {

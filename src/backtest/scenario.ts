@@ -1,0 +1,279 @@
+/**
+ * The scenario file of `ballast backtest`: a committed, validated description of a run, so
+ * that a claim about a strategy is a file anyone can rerun. JSON or YAML; every problem named
+ * by its path (`strategy.gamma`). Documented in `docs/backtest.md`.
+ *
+ * ```yaml
+ * name: as-btc-perpetual
+ * seed: 1
+ * instrument: BTC-PERPETUAL        # an inverse perpetual or future: amounts in USD
+ * start: 2026-01-01T00:00:00Z
+ * duration_s: 3600
+ * step_ms: 1000                    # the quoter's clock and the mid path's grid
+ * market: { model: gbm, s0: 100000, sigma: 0.6 }   # or merton (lambda, jump_mean, jump_std), heston (v0, kappa, theta, xi, rho)
+ * flow: { rate_per_s: 1, k: 0.02, size_usd: 1000, size_log_std: 0.5, informed_share: 0, informed_horizon_ms: 10000 }
+ * strategy: { kind: avellaneda-stoikov, gamma: 0.1, k: 0.02, quote_size_usd: 1000, max_inventory: 20 }
+ * latency: { model: constant, ms: 20 }                # or { model: empirical, samples_ms: [...] }
+ * ```
+ */
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../model/errors.js';
+
+export type MarketModel =
+  | { model: 'gbm'; s0: number; sigma: number; mu: number }
+  | {
+      model: 'merton';
+      s0: number;
+      sigma: number;
+      mu: number;
+      lambda: number;
+      jumpMean: number;
+      jumpStd: number;
+    }
+  | {
+      model: 'heston';
+      s0: number;
+      mu: number;
+      v0: number;
+      kappa: number;
+      theta: number;
+      xi: number;
+      rho: number;
+    };
+
+export interface FlowSpec {
+  /** Uninformed taker orders per second on each side (A). */
+  ratePerSecond: number;
+  /** Decay of the orders' reach, per USD (k): an order reaches a quote at distance d with probability e^{-k d}. */
+  k: number;
+  /** Median order size, USD, and the log standard deviation of the lognormal sizes. */
+  sizeUsd: number;
+  sizeLogStd: number;
+  /** Share of an extra informed flow's trades whose side follows the mid's move over `informedHorizonMs`. */
+  informedShare: number;
+  informedRatePerSecond: number;
+  informedHorizonMs: number;
+}
+
+export interface StrategySpec {
+  kind: 'avellaneda-stoikov' | 'symmetric';
+  /** Risk aversion, per USD of inventory risk: inventory counted in quote sizes. */
+  gamma: number;
+  /** The fill-intensity decay the quoter assumes, per USD. */
+  k: number;
+  quoteSizeUsd: number;
+  /** No quote on the side that would take |inventory| (in quote sizes) beyond this. */
+  maxInventory: number;
+}
+
+export type LatencySpec = { model: 'constant'; ms: number } | { model: 'empirical'; samplesMs: number[] };
+
+export interface Scenario {
+  name: string;
+  seed: number;
+  instrument: string;
+  startMs: number;
+  durationS: number;
+  stepMs: number;
+  market: MarketModel;
+  flow: FlowSpec;
+  strategy: StrategySpec;
+  latency: LatencySpec;
+}
+
+/** Reads a scenario's text (JSON when it starts with `{`, YAML otherwise). */
+export function parseScenario(text: string, source = 'scenario'): Scenario {
+  let data: unknown;
+  try {
+    data = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new InputError(
+      source,
+      text.slice(0, 80),
+      `JSON or YAML (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  return validateScenario(data);
+}
+
+class Reader {
+  constructor(
+    readonly path: string,
+    readonly data: Record<string, unknown>,
+    readonly allowed: readonly string[],
+  ) {
+    for (const key of Object.keys(data)) {
+      if (!allowed.includes(key))
+        throw new InputError(this.at(key), data[key], `no such field (${allowed.join(', ')})`);
+    }
+  }
+
+  at(key: string): string {
+    return this.path === '' ? key : `${this.path}.${key}`;
+  }
+
+  number(
+    key: string,
+    options: { min?: number; max?: number; above?: number; integer?: boolean; default?: number } = {},
+  ): number {
+    const v = this.data[key] ?? options.default;
+    const ok =
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (options.min === undefined || v >= options.min) &&
+      (options.max === undefined || v <= options.max) &&
+      (options.above === undefined || v > options.above) &&
+      (options.integer !== true || Number.isSafeInteger(v));
+    if (!ok) {
+      const parts = [options.integer === true ? 'an integer' : 'a number'];
+      if (options.min !== undefined) parts.push(`>= ${options.min}`);
+      if (options.above !== undefined) parts.push(`> ${options.above}`);
+      if (options.max !== undefined) parts.push(`<= ${options.max}`);
+      throw new InputError(this.at(key), v, parts.join(' '));
+    }
+    return v;
+  }
+
+  text(key: string, choices?: readonly string[]): string {
+    const v = this.data[key];
+    if (typeof v !== 'string' || v === '' || (choices !== undefined && !choices.includes(v))) {
+      throw new InputError(
+        this.at(key),
+        v,
+        choices === undefined ? 'a non-empty string' : `one of ${choices.join(', ')}`,
+      );
+    }
+    return v;
+  }
+
+  child(key: string, allowed: readonly string[]): Reader {
+    const v = this.data[key];
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new InputError(this.at(key), v, 'an object');
+    return new Reader(this.at(key), v as Record<string, unknown>, allowed);
+  }
+}
+
+/** Validates a parsed scenario (see the module comment); throws `InputError` naming the path. */
+export function validateScenario(data: unknown): Scenario {
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new InputError('scenario', data, 'an object');
+  const r = new Reader('', data as Record<string, unknown>, [
+    'name',
+    'description',
+    'seed',
+    'instrument',
+    'start',
+    'duration_s',
+    'step_ms',
+    'market',
+    'flow',
+    'strategy',
+    'latency',
+  ]);
+  const instrument = r.text('instrument');
+  if (!/^[A-Z]+-(PERPETUAL|\d{1,2}[A-Z]{3}\d{2})$/.test(instrument)) {
+    throw new InputError(
+      'instrument',
+      instrument,
+      'an inverse perpetual or future (BTC-PERPETUAL, BTC-27DEC24)',
+    );
+  }
+  const startText = r.text('start');
+  const startMs = Date.parse(startText);
+  if (!Number.isFinite(startMs)) throw new InputError('start', startText, 'an ISO 8601 time');
+  const m = r.data.market;
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new InputError('market', m, 'an object');
+  const model = (m as Record<string, unknown>).model;
+  const marketFields: Record<string, readonly string[]> = {
+    gbm: ['model', 's0', 'sigma', 'mu'],
+    merton: ['model', 's0', 'sigma', 'mu', 'lambda', 'jump_mean', 'jump_std'],
+    heston: ['model', 's0', 'mu', 'v0', 'kappa', 'theta', 'xi', 'rho'],
+  };
+  if (typeof model !== 'string' || marketFields[model] === undefined) {
+    throw new InputError('market.model', model, 'one of gbm, merton, heston');
+  }
+  const mr = r.child('market', marketFields[model] as readonly string[]);
+  const s0 = mr.number('s0', { above: 0 });
+  const mu = mr.number('mu', { default: 0 });
+  const market: MarketModel =
+    model === 'gbm'
+      ? { model, s0, mu, sigma: mr.number('sigma', { min: 0 }) }
+      : model === 'merton'
+        ? {
+            model,
+            s0,
+            mu,
+            sigma: mr.number('sigma', { min: 0 }),
+            lambda: mr.number('lambda', { min: 0 }),
+            jumpMean: mr.number('jump_mean'),
+            jumpStd: mr.number('jump_std', { min: 0 }),
+          }
+        : {
+            model: 'heston',
+            s0,
+            mu,
+            v0: mr.number('v0', { min: 0 }),
+            kappa: mr.number('kappa', { min: 0 }),
+            theta: mr.number('theta', { min: 0 }),
+            xi: mr.number('xi', { min: 0 }),
+            rho: mr.number('rho', { min: -1, max: 1 }),
+          };
+  const fr = r.child('flow', [
+    'rate_per_s',
+    'k',
+    'size_usd',
+    'size_log_std',
+    'informed_share',
+    'informed_rate_per_s',
+    'informed_horizon_ms',
+  ]);
+  const flow: FlowSpec = {
+    ratePerSecond: fr.number('rate_per_s', { min: 0 }),
+    k: fr.number('k', { above: 0 }),
+    sizeUsd: fr.number('size_usd', { above: 0 }),
+    sizeLogStd: fr.number('size_log_std', { min: 0, default: 0 }),
+    informedShare: fr.number('informed_share', { min: 0, max: 1, default: 0 }),
+    informedRatePerSecond: fr.number('informed_rate_per_s', { min: 0, default: 0 }),
+    informedHorizonMs: fr.number('informed_horizon_ms', { above: 0, default: 10_000 }),
+  };
+  const sr = r.child('strategy', ['kind', 'gamma', 'k', 'quote_size_usd', 'max_inventory']);
+  const strategy: StrategySpec = {
+    kind: sr.text('kind', ['avellaneda-stoikov', 'symmetric']) as StrategySpec['kind'],
+    gamma: sr.number('gamma', { above: 0 }),
+    k: sr.number('k', { above: 0 }),
+    quoteSizeUsd: sr.number('quote_size_usd', { above: 0 }),
+    maxInventory: sr.number('max_inventory', { min: 0, integer: true, default: 20 }),
+  };
+  const lr = r.child('latency', ['model', 'ms', 'samples_ms']);
+  const latencyModel = lr.text('model', ['constant', 'empirical']);
+  let latency: LatencySpec;
+  if (latencyModel === 'constant') latency = { model: 'constant', ms: lr.number('ms', { min: 0 }) };
+  else {
+    const samples = lr.data.samples_ms;
+    if (
+      !Array.isArray(samples) ||
+      samples.length === 0 ||
+      !samples.every((x) => typeof x === 'number' && x >= 0 && Number.isFinite(x))
+    ) {
+      throw new InputError('latency.samples_ms', samples, 'a non-empty list of delays in ms >= 0');
+    }
+    latency = { model: 'empirical', samplesMs: samples as number[] };
+  }
+  const durationS = r.number('duration_s', { above: 0 });
+  const stepMs = r.number('step_ms', { above: 0, integer: true });
+  if (durationS * 1000 < stepMs)
+    throw new InputError('duration_s', durationS, `at least one step (${stepMs} ms)`);
+  return {
+    name: r.text('name'),
+    seed: r.number('seed', { min: 0, integer: true }),
+    instrument,
+    startMs,
+    durationS,
+    stepMs,
+    market,
+    flow,
+    strategy,
+    latency,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * `ballast backtest --scenario FILE [--seeds N] [--json] [--html FILE] [--paths]`: runs a
+ * scenario file (`src/backtest/scenario.ts`, `docs/backtest.md`) for its seed, or for N seeds
+ * from it, and prints every run's figures and their summary; the same seed gives the same bytes.
+ * `--html` writes the report with charts (P&L, inventory, mid) of the first seed.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+
+import { InvalidArgumentError, type Command } from 'commander';
+
+import { htmlReport } from '../../backtest/chart.js';
+import { runBacktest, type BacktestReport } from '../../backtest/runner.js';
+import { parseScenario } from '../../backtest/scenario.js';
+import { InputFileError } from '../jsonl.js';
+
+/** The figures of a run without its paths. */
+type RunFigures = Omit<BacktestReport, 'paths'>;
+
+function figures(report: BacktestReport, withPaths: boolean): RunFigures | BacktestReport {
+  if (withPaths) return report;
+  const { paths: _paths, ...rest } = report;
+  return rest;
+}
+
+function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, std };
+}
+
+export function registerBacktest(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('backtest')
+    .summary('run a scenario file on the simulated exchange, for one seed or many')
+    .description(
+      'Runs a scenario (JSON or YAML: market generator, taker flow, strategy and its parameters,\n' +
+        'latency, seed; see docs/backtest.md) through the simulated exchange and prints P&L in coin\n' +
+        'and USD, Sharpe, drawdown, fill ratio, spread captured, markouts at 1/10/60 s and inventory.\n' +
+        'With --seeds N the seeds from the scenario seed on; every run is reported, then the summary.',
+    )
+    .requiredOption('--scenario <file>', 'the scenario file')
+    .option(
+      '--seeds <n>',
+      'number of seeds to run, from the scenario seed',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isSafeInteger(n) || n < 1)
+          throw new InvalidArgumentError('--seeds: expected an integer >= 1');
+        return n;
+      },
+      1,
+    )
+    .option('--json', 'print one JSON object')
+    .option('--paths', 'include the per-step paths (mid, inventory, P&L) in the JSON')
+    .option('--html <file>', "write the first seed's report with charts as an HTML page")
+    .action(
+      async (options: {
+        scenario: string;
+        seeds: number;
+        json?: boolean;
+        paths?: boolean;
+        html?: string;
+      }) => {
+        let text: string;
+        try {
+          text = await readFile(options.scenario, 'utf8');
+        } catch {
+          throw new InputFileError(options.scenario, 'cannot read the scenario file');
+        }
+        const scenario = parseScenario(text, options.scenario);
+        const reports: BacktestReport[] = [];
+        const tty = process.stderr.isTTY && options.seeds > 1;
+        for (let i = 0; i < options.seeds; i++) {
+          if (tty) process.stderr.write(`\rseed ${i + 1}/${options.seeds}`);
+          reports.push(runBacktest(scenario, scenario.seed + i));
+        }
+        if (tty) process.stderr.write('\r\x1b[K');
+        const pnl = meanStd(reports.map((r) => r.pnl_usd));
+        const summary = {
+          seeds: reports.length,
+          pnl_usd_mean: pnl.mean,
+          pnl_usd_std: pnl.std,
+          sharpe_mean: meanStd(reports.map((r) => r.sharpe)).mean,
+          max_drawdown_usd_mean: meanStd(reports.map((r) => r.max_drawdown_usd)).mean,
+          fill_ratio_mean: meanStd(reports.map((r) => r.fill_ratio)).mean,
+        };
+        if (options.html !== undefined) {
+          const first = reports[0] as BacktestReport;
+          const { paths } = first;
+          const table: Record<string, string | number> = {
+            scenario: first.scenario,
+            seed: first.seed,
+            strategy: first.strategy,
+            fills: first.fills,
+            'P&L (USD)': first.pnl_usd,
+            'P&L (coin)': first.pnl_coin,
+            Sharpe: first.sharpe,
+            'max drawdown (USD)': first.max_drawdown_usd,
+            'fill ratio': first.fill_ratio,
+            'spread captured (bps)': first.spread_captured.bps,
+          };
+          for (const m of first.markouts) table[`markout ${m.horizon_ms / 1000} s (bps)`] = m.bps;
+          await writeFile(
+            options.html,
+            htmlReport(`${first.scenario}, seed ${first.seed}`, table, [
+              { title: 'P&L', unit: 'USD', timesMs: paths.times_ms, values: paths.pnl_usd },
+              { title: 'Inventory', unit: 'USD', timesMs: paths.times_ms, values: paths.inventory_usd },
+              { title: 'Mid', unit: 'USD', timesMs: paths.times_ms, values: paths.mid },
+            ]),
+          );
+        }
+        if (options.json === true) {
+          const runs = reports.map((r) => figures(r, options.paths === true));
+          process.stdout.write(`${JSON.stringify({ scenario: scenario.name, runs, summary })}\n`);
+        } else {
+          const lines = [`${scenario.name}: ${reports.length} seed(s)`, ''];
+          lines.push(
+            'seed      P&L USD     P&L coin    Sharpe   max DD USD  fills  fill ratio  edge bps  markout 60 s bps',
+          );
+          for (const r of reports) {
+            const m60 = r.markouts.find((m) => m.horizon_ms === 60_000)?.bps ?? 0;
+            lines.push(
+              `${String(r.seed).padEnd(6)}${r.pnl_usd.toFixed(2).padStart(11)}${r.pnl_coin.toFixed(6).padStart(13)}${r.sharpe.toFixed(1).padStart(10)}${r.max_drawdown_usd.toFixed(2).padStart(13)}${String(r.fills).padStart(7)}${r.fill_ratio.toFixed(3).padStart(12)}${r.spread_captured.bps.toFixed(2).padStart(10)}${m60.toFixed(2).padStart(18)}`,
+            );
+          }
+          lines.push(
+            '',
+            `P&L USD mean ${pnl.mean.toFixed(2)}, std ${pnl.std.toFixed(2)} over ${reports.length} seed(s)`,
+          );
+          process.stdout.write(`${lines.join('\n')}\n`);
+        }
+        setExitCode(0);
+      },
+    );
+}

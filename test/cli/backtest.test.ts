@@ -1,0 +1,54 @@
+/** `ballast backtest`, run as a user runs it (the built CLI), on the committed scenario. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, repoRoot, runCli } from './run-cli.js';
+
+beforeAll(() => ensureBuilt(), 120_000);
+const dir = mkdtempSync(join(tmpdir(), 'ballast-backtest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SCENARIO = readFileSync(join(repoRoot, 'scenarios/as-btc-perpetual.yaml'), 'utf8').replace(
+  'duration_s: 3600',
+  'duration_s: 300',
+);
+const path = join(dir, 'scenario.yaml');
+writeFileSync(path, SCENARIO);
+
+describe('ballast backtest', () => {
+  it('prints the same bytes for the same seed, other bytes for another seed', async () => {
+    const a = await runCli(['backtest', '--scenario', path, '--json']);
+    const b = await runCli(['backtest', '--scenario', path, '--json']);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toBe('');
+    expect(a.stdout).toBe(b.stdout);
+    const seed2 = join(dir, 'seed2.yaml');
+    writeFileSync(seed2, SCENARIO.replace('seed: 1', 'seed: 2'));
+    expect((await runCli(['backtest', '--scenario', seed2, '--json'])).stdout).not.toBe(a.stdout);
+  });
+
+  it('reports every seed of a sweep and the summary, and writes the HTML report', async () => {
+    const html = join(dir, 'report.html');
+    const result = await runCli(['backtest', '--scenario', path, '--seeds', '3', '--json', '--html', html]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      runs: { seed: number; markouts: unknown[] }[];
+      summary: { seeds: number };
+    };
+    expect(report.runs.map((r) => r.seed)).toEqual([1, 2, 3]);
+    expect(report.summary.seeds).toBe(3);
+    expect(report.runs[0]?.markouts).toHaveLength(3);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<svg');
+    expect(page).toContain('as-btc-perpetual, seed 1');
+  });
+
+  it('refuses a bad scenario with the field named', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, SCENARIO.replace('gamma: 0.00001', 'gamma: -1'));
+    const result = await runCli(['backtest', '--scenario', bad]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/strategy\.gamma/);
+  });
+});
