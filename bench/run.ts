@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark suite, one run, figures printed as a Markdown table ready for
  * bench/RESULTS.md. Timings never gate a test. `npm run bench -- market journal` runs only the
- * suites named (pricing, surface, journal, market, risk).
+ * suites named (pricing, surface, journal, market, risk, sim).
  */
 import { cpus } from 'node:os';
 import { pricingBenchmark } from './pricing.js';
@@ -10,12 +10,14 @@ import { deribitJsonlBenchmark } from './deribit-jsonl.js';
 import { bookBenchmark } from './market-book.js';
 import { preTradeBenchmark } from './risk-pretrade.js';
 import { stressBenchmark } from './risk-stress.js';
+import { pipelineBenchmark } from './sim-pipeline.js';
+import { matchingBenchmark } from './sim-matching.js';
 import { tardisCsvBenchmark } from './tardis-csv.js';
 import { surfaceBenchmark } from './surface.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
 
-const SUITES = ['pricing', 'surface', 'journal', 'market', 'risk'] as const;
+const SUITES = ['pricing', 'surface', 'journal', 'market', 'risk', 'sim'] as const;
 
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   if (run('journal')) await journal();
   if (run('market')) await market();
   if (run('risk')) await risk();
+  if (run('sim')) await sim();
 }
 
 async function pricing(): Promise<void> {
@@ -127,6 +130,28 @@ async function risk(): Promise<void> {
     `| ${s.instruments} | ${s.spotShocks} x ${s.volShifts} | ${s.valuations} | ${fmt(s.workerGridMs, 0)} (${s.workers} workers) | ${fmt(s.singleGridMs, 0)} | ${fmt(s.singlePricesMs, 0)} | ${fmt(s.columnPricesMs, 0)} | ${s.identical} |`,
   );
   console.log('\nTarget: under 100 ms with the workers started before timing.');
+}
+
+async function sim(): Promise<void> {
+  const m = matchingBenchmark();
+  console.log('\n## Simulated exchange: matching (fastest run)\n');
+  console.log(
+    '| operations | limit / cancel / market | fills | ops/s | fills/s | reading the stream only, ops/s |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  console.log(
+    `| ${m.operations} | ${m.limitOrders} / ${m.cancels} / ${m.marketOrders} | ${m.fills} | ${fmt(m.opsPerSecond, 0)} | ${fmt(m.fillsPerSecond, 0)} | ${fmt(m.readOnlyOpsPerSecond, 0)} |`,
+  );
+  const p = pipelineBenchmark();
+  console.log('\n## Backtest pipeline: recorded book -> AS quoter -> matching (fastest run)\n');
+  console.log(
+    '| book events | events/s | reading the events only, /s | quote edits | taker orders | fills |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  console.log(
+    `| ${p.events} | ${fmt(p.eventsPerSecond, 0)} | ${fmt(p.readOnlyPerSecond, 0)} | ${p.edits} | ${p.takerOrders} | ${p.fills} |`,
+  );
+  console.log('\nTarget: 500,000 events/s through book, quoter and matching.');
 }
 
 main().catch((error: unknown) => {
