@@ -14,17 +14,12 @@
  * `'risk/stress/worker': 'src/risk/stress/worker.ts'`), looked for beside this code's chunk and
  * one directory up. `workerUrl` overrides both.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { locateWorker, startWorkerPool } from '../../engine/worker-pool.js';
 import { InputError } from '../../model/errors.js';
 import type { RiskMarket, RiskPosition } from '../inputs.js';
 import { gridRows, STRESS_WORKER_MARK } from './kernel.js';
 import { createRevaluer, type RevaluerOptions, type StressRevaluer } from './revalue.js';
-import type { StressReply, StressTask } from './worker.js';
+import type { StressTask } from './worker.js';
 
 /** A stress grid as `ballast risk --json` prints it. */
 export interface StressGrid {
@@ -127,85 +122,19 @@ export interface StressPoolOptions {
   workerUrl?: URL;
 }
 
-/** Where the worker module is, and whether it needs tsx's loader (a `.ts` source). */
-function locateWorker(): URL {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return new URL('./worker.ts', here);
-  const candidates = ['./risk/stress/worker.js', '../risk/stress/worker.js', './worker.js'].map(
-    (p) => new URL(p, here),
-  );
-  const found = candidates.find((u) => existsSync(fileURLToPath(u)));
-  if (found === undefined) {
-    throw new InputError(
-      'stress worker',
-      candidates.map((u) => u.pathname).join(', '),
-      "a built worker (tsup entry 'risk/stress/worker': 'src/risk/stress/worker.ts')",
-    );
-  }
-  return found;
-}
-
-/** tsx's ESM registration API, for a worker that loads TypeScript sources. */
-function tsxApiUrl(): string {
-  const require = createRequire(import.meta.url);
-  const esm = require.resolve('tsx/esm'); // .../tsx/dist/esm/index.mjs
-  return pathToFileURL(join(dirname(esm), 'api', 'index.mjs')).href;
-}
-
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx !== null) (await import(workerData.tsx)).register();
-  await import(workerData.url);
-})().catch((error) => { setImmediate(() => { throw error; }); });
-`;
-
 /** Starts the worker threads and waits until each is ready. */
 export async function createStressPool(options: StressPoolOptions = {}): Promise<StressPool> {
-  const size = options.workers ?? Math.max(1, Math.min(2, availableParallelism()));
-  if (!Number.isSafeInteger(size) || size < 1) throw new InputError('workers', size, 'an integer >= 1');
-  const url = options.workerUrl ?? locateWorker();
-  const tsx = url.pathname.endsWith('.ts') ? tsxApiUrl() : null;
-  const workers = Array.from(
-    { length: size },
-    () => new Worker(BOOT, { eval: true, workerData: { mark: STRESS_WORKER_MARK, url: url.href, tsx } }),
-  );
-  const pending = new Map<number, { resolve: (rows: number[][]) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  let failure: Error | null = null;
-  const ready = workers.map(
-    (w) =>
-      new Promise<void>((resolve, reject) => {
-        w.on('message', (m: StressReply | { ready: true }) => {
-          if ('ready' in m) return resolve();
-          const p = pending.get(m.id);
-          if (p === undefined) return;
-          pending.delete(m.id);
-          if ('error' in m) p.reject(new Error(`stress worker: ${m.error}`));
-          else p.resolve(m.rows);
-        });
-        w.on('error', (error) => {
-          failure = error;
-          reject(error);
-          for (const p of pending.values()) p.reject(error);
-          pending.clear();
-        });
-      }),
-  );
-  try {
-    await Promise.all(ready);
-  } catch (error) {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw error;
-  }
-
-  const run = (w: Worker, task: Omit<StressTask, 'id'>): Promise<number[][]> =>
-    new Promise((resolve, reject) => {
-      if (failure !== null) return reject(failure);
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      w.postMessage({ ...task, id });
-    });
+  const url =
+    options.workerUrl ??
+    locateWorker(
+      import.meta.url,
+      './worker.ts',
+      ['./risk/stress/worker.js', '../risk/stress/worker.js', './worker.js'],
+      "'risk/stress/worker': 'src/risk/stress/worker.ts'",
+    );
+  const pool = await startWorkerPool<StressTask, number[][]>(url, STRESS_WORKER_MARK, options.workers);
+  const size = pool.size;
+  const run = (w: number, task: StressTask): Promise<number[][]> => pool.run(w, task);
 
   return {
     size,
@@ -218,7 +147,7 @@ export async function createStressPool(options: StressPoolOptions = {}): Promise
         const from = w * share;
         const to = Math.min(g.spots.length, from + share);
         parts.push(
-          run(workers[w]!, {
+          run(w, {
             columns: r.columns,
             coinCount: r.coins.length,
             baseValue: r.baseValueUsd,
@@ -232,8 +161,6 @@ export async function createStressPool(options: StressPoolOptions = {}): Promise
       const rows = (await Promise.all(parts)).flat();
       return { spot_shocks: g.spots, vol_shifts: g.shifts, pnl_usd: rows };
     },
-    async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
+    close: () => pool.close(),
   };
 }
