@@ -6,6 +6,8 @@ export default defineConfig({
     'cli/main': 'src/cli/main.ts',
     // The stress grid's worker thread, loaded by path (src/risk/stress/grid.ts).
     'risk/stress/worker': 'src/risk/stress/worker.ts',
+    // The backtest sweep's worker thread (src/backtest/sweep.ts).
+    'backtest/sweep-worker': 'src/backtest/sweep-worker.ts',
   },
   format: ['esm'],
   target: 'node20',

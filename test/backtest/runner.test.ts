@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/runner.js';
 import { parseScenario, validateScenario } from '../../src/backtest/scenario.js';
+import { runSweep, seedJobs } from '../../src/backtest/sweep.js';
 import { InputError } from '../../src/model/errors.js';
 import { repoRoot } from '../cli/run-cli.js';
 
@@ -22,6 +23,13 @@ describe('runBacktest', () => {
     expect(a).toBe(b);
     expect(c).not.toBe(a);
   });
+
+  it('a sweep on worker threads gives the runs made one after another, in seed order', async () => {
+    const seen: number[] = [];
+    const swept = await runSweep(seedJobs(SHORT, 3), { workers: 2, onProgress: (done) => seen.push(done) });
+    expect(JSON.stringify(swept)).toBe(JSON.stringify([1, 2, 3].map((seed) => runBacktest(SHORT, seed))));
+    expect(seen).toEqual([1, 2, 3]);
+  }, 60_000);
 
   it('accounts consistently: the P&L path ends on the reported P&L, the inventory on the final one', () => {
     const r = runBacktest(SHORT);

@@ -11,6 +11,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { htmlReport } from '../../backtest/chart.js';
 import { runBacktest, type BacktestReport } from '../../backtest/runner.js';
 import { parseScenario } from '../../backtest/scenario.js';
+import { runSweep, seedJobs } from '../../backtest/sweep.js';
 import { InputFileError } from '../jsonl.js';
 
 /** The figures of a run without its paths. */
@@ -50,6 +51,12 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
       },
       1,
     )
+    .option('--workers <n>', 'worker threads for a sweep (default: up to 2)', (v) => {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw new InvalidArgumentError('--workers: expected an integer >= 1');
+      return n;
+    })
     .option('--json', 'print one JSON object')
     .option('--paths', 'include the per-step paths (mid, inventory, P&L) in the JSON')
     .option('--html <file>', "write the first seed's report with charts as an HTML page")
@@ -57,6 +64,7 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
       async (options: {
         scenario: string;
         seeds: number;
+        workers?: number;
         json?: boolean;
         paths?: boolean;
         html?: string;
@@ -68,13 +76,24 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
           throw new InputFileError(options.scenario, 'cannot read the scenario file');
         }
         const scenario = parseScenario(text, options.scenario);
-        const reports: BacktestReport[] = [];
-        const tty = process.stderr.isTTY && options.seeds > 1;
-        for (let i = 0; i < options.seeds; i++) {
-          if (tty) process.stderr.write(`\rseed ${i + 1}/${options.seeds}`);
-          reports.push(runBacktest(scenario, scenario.seed + i));
-        }
-        if (tty) process.stderr.write('\r\x1b[K');
+        const tty = process.stderr.isTTY === true;
+        const progress = (done: number, total: number): void => {
+          if (!tty) return;
+          const width = 30;
+          const filled = Math.round((done / total) * width);
+          process.stderr.write(
+            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} seeds`,
+          );
+        };
+        // One seed on this thread; a sweep on worker threads (the same reports, in seed order).
+        const reports =
+          options.seeds === 1
+            ? [runBacktest(scenario)]
+            : await runSweep(seedJobs(scenario, options.seeds), {
+                onProgress: progress,
+                ...(options.workers === undefined ? {} : { workers: options.workers }),
+              });
+        if (tty && options.seeds > 1) process.stderr.write('\r\x1b[K');
         const pnl = meanStd(reports.map((r) => r.pnl_usd));
         const summary = {
           seeds: reports.length,
