@@ -110,3 +110,18 @@ export * from './risk/liquidity.js';
 export * from './risk/var.js';
 export * from './risk/historical.js';
 export * from './risk/report.js';
+export * as sim from './sim/index.js';
+export * from './strategy/avellaneda-stoikov.js';
+export { runBacktest, type BacktestReport } from './backtest/runner.js';
+export { parseScenario, validateScenario, type Scenario } from './backtest/scenario.js';
+export { runSweep, seedJobs, type SweepOptions } from './backtest/sweep.js';
+export { htmlReport, type ChartSeries } from './backtest/chart.js';
+export {
+  fillRatio,
+  markouts,
+  maxDrawdown,
+  sharpeRatio,
+  spreadCaptured,
+  type ReportFill,
+} from './backtest/metrics.js';
+export { locateWorker, serveWorker, startWorkerPool, type WorkerPool } from './engine/worker-pool.js';
