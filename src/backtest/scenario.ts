@@ -14,7 +14,12 @@
  * flow: { rate_per_s: 1, k: 0.02, size_usd: 1000, size_log_std: 0.5, informed_share: 0, informed_horizon_ms: 10000 }
  * strategy: { kind: avellaneda-stoikov, gamma: 0.1, k: 0.02, quote_size_usd: 1000, max_inventory: 20 }
  * latency: { model: constant, ms: 20 }                # or { model: empirical, samples_ms: [...] }
+ * sweep: { strategy.gamma: [0.00001, 0.0001], flow.informed_share: [0, 0.2] }   # optional
  * ```
+ *
+ * `sweep` (optional) names fields by their dotted path and the values each takes: the scenario
+ * runs for every combination (the cartesian product, in the order written), each combination
+ * validated as a whole scenario (`parseScenarioSweep`).
  */
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../model/errors.js';
@@ -81,11 +86,9 @@ export interface Scenario {
   latency: LatencySpec;
 }
 
-/** Reads a scenario's text (JSON when it starts with `{`, YAML otherwise). */
-export function parseScenario(text: string, source = 'scenario'): Scenario {
-  let data: unknown;
+function parseDocument(text: string, source: string): unknown {
   try {
-    data = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
+    return text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     throw new InputError(
       source,
@@ -93,7 +96,65 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
       `JSON or YAML (${error instanceof Error ? error.message : String(error)})`,
     );
   }
-  return validateScenario(data);
+}
+
+/** Reads a scenario's text (JSON when it starts with `{`, YAML otherwise); a `sweep` is refused here. */
+export function parseScenario(text: string, source = 'scenario'): Scenario {
+  return validateScenario(parseDocument(text, source));
+}
+
+/** One combination of a sweep: the values set (by dotted path) and the scenario they give. */
+export interface ScenarioVariant {
+  params: Record<string, unknown>;
+  scenario: Scenario;
+}
+
+/** Reads a scenario with an optional `sweep`: every combination, validated (see the module comment). */
+export function parseScenarioSweep(text: string, source = 'scenario'): ScenarioVariant[] {
+  const data = parseDocument(text, source);
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new InputError('scenario', data, 'an object');
+  const { sweep, ...base } = data as Record<string, unknown>;
+  if (sweep === undefined) return [{ params: {}, scenario: validateScenario(base) }];
+  if (sweep === null || typeof sweep !== 'object' || Array.isArray(sweep))
+    throw new InputError('sweep', sweep, 'an object of field paths to lists of values');
+  const axes = Object.entries(sweep as Record<string, unknown>);
+  if (axes.length === 0) throw new InputError('sweep', sweep, 'at least one field to sweep');
+  for (const [path, values] of axes) {
+    if (!/^[a-z_]+(\.[a-z_0-9]+)*$/.test(path))
+      throw new InputError(`sweep.${path}`, path, 'a dotted field path such as strategy.gamma');
+    if (!Array.isArray(values) || values.length === 0)
+      throw new InputError(`sweep.${path}`, values, 'a non-empty list of values');
+  }
+  let combos: Record<string, unknown>[] = [{}];
+  for (const [path, values] of axes) {
+    combos = combos.flatMap((c) => (values as unknown[]).map((v) => ({ ...c, [path]: v })));
+  }
+  return combos.map((params) => {
+    const doc = structuredClone(base);
+    for (const [path, value] of Object.entries(params)) setPath(doc, path, value);
+    try {
+      return { params, scenario: validateScenario(doc) };
+    } catch (error) {
+      if (error instanceof InputError) {
+        throw new InputError(`${error.field} (sweep ${JSON.stringify(params)})`, error.value, error.expected);
+      }
+      throw error;
+    }
+  });
+}
+
+function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node: Record<string, unknown> = doc;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      throw new InputError(`sweep.${path}`, path, `a path into the scenario (${key} is not an object)`);
+    }
+    node = next as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
 }
 
 class Reader {

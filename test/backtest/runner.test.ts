@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/runner.js';
-import { parseScenario, validateScenario } from '../../src/backtest/scenario.js';
+import { parseScenario, parseScenarioSweep, validateScenario } from '../../src/backtest/scenario.js';
 import { runSweep, seedJobs } from '../../src/backtest/sweep.js';
 import { InputError } from '../../src/model/errors.js';
 import { repoRoot } from '../cli/run-cli.js';
@@ -58,6 +58,28 @@ describe('runBacktest', () => {
         lower += 1;
     }
     expect(lower).toBe(5);
+  });
+
+  it('expands a sweep into every combination, in the order written, each validated', () => {
+    const text = `${TEXT}sweep: { strategy.gamma: [0.00001, 0.0001], flow.rate_per_s: [1, 2, 3] }\n`;
+    const variants = parseScenarioSweep(text);
+    expect(variants.map((v) => [v.scenario.strategy.gamma, v.scenario.flow.ratePerSecond])).toEqual([
+      [0.00001, 1],
+      [0.00001, 2],
+      [0.00001, 3],
+      [0.0001, 1],
+      [0.0001, 2],
+      [0.0001, 3],
+    ]);
+    expect(variants[4]?.params).toEqual({ 'strategy.gamma': 0.0001, 'flow.rate_per_s': 2 });
+    expect(parseScenarioSweep(TEXT)).toEqual([{ params: {}, scenario: parseScenario(TEXT) }]);
+    expect(() => parseScenarioSweep(`${TEXT}sweep: { strategy.gamma: [0.001, -1] }\n`)).toThrow(
+      /strategy\.gamma \(sweep \{"strategy\.gamma":-1\}\)/,
+    );
+    expect(() => parseScenarioSweep(`${TEXT}sweep: { seed.x: [1] }\n`)).toThrow(/sweep\.seed\.x/);
+    expect(() => parseScenarioSweep(`${TEXT}sweep: { strategy.gamma: [] }\n`)).toThrow(
+      /sweep\.strategy\.gamma/,
+    );
   });
 
   it('names a bad field of a scenario by its path', () => {

@@ -44,6 +44,27 @@ describe('ballast backtest', () => {
     expect(page).toContain('as-btc-perpetual, seed 1');
   });
 
+  it('runs every combination of a sweep for every seed and summarizes each', async () => {
+    const sweep = join(dir, 'sweep.yaml');
+    writeFileSync(sweep, `${SCENARIO}sweep: { strategy.gamma: [0.00001, 0.0001] }\n`);
+    const result = await runCli(['backtest', '--scenario', sweep, '--seeds', '2', '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      runs: { seed: number; params: Record<string, number> }[];
+      variants: { params: Record<string, number>; seeds: number }[];
+    };
+    expect(report.runs.map((r) => [r.params['strategy.gamma'], r.seed])).toEqual([
+      [0.00001, 1],
+      [0.00001, 2],
+      [0.0001, 1],
+      [0.0001, 2],
+    ]);
+    expect(report.variants.map((v) => [v.params['strategy.gamma'], v.seeds])).toEqual([
+      [0.00001, 2],
+      [0.0001, 2],
+    ]);
+  });
+
   it('refuses a bad scenario with the field named', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, SCENARIO.replace('gamma: 0.00001', 'gamma: -1'));

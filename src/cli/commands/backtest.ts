@@ -10,9 +10,19 @@ import { InvalidArgumentError, type Command } from 'commander';
 
 import { htmlReport } from '../../backtest/chart.js';
 import { runBacktest, type BacktestReport } from '../../backtest/runner.js';
-import { parseScenario } from '../../backtest/scenario.js';
+import { parseScenarioSweep, type ScenarioVariant } from '../../backtest/scenario.js';
 import { runSweep, seedJobs } from '../../backtest/sweep.js';
 import { InputFileError } from '../jsonl.js';
+
+/** Mean figures over runs. */
+interface SweepSummary {
+  seeds: number;
+  pnl_usd_mean: number;
+  pnl_usd_std: number;
+  sharpe_mean: number;
+  max_drawdown_usd_mean: number;
+  fill_ratio_mean: number;
+}
 
 /** The figures of a run without its paths. */
 type RunFigures = Omit<BacktestReport, 'paths'>;
@@ -75,34 +85,46 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
         } catch {
           throw new InputFileError(options.scenario, 'cannot read the scenario file');
         }
-        const scenario = parseScenario(text, options.scenario);
+        const variants = parseScenarioSweep(text, options.scenario);
+        const scenario = (variants[0] as ScenarioVariant).scenario;
         const tty = process.stderr.isTTY === true;
         const progress = (done: number, total: number): void => {
           if (!tty) return;
           const width = 30;
           const filled = Math.round((done / total) * width);
           process.stderr.write(
-            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} seeds`,
+            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs`,
           );
         };
-        // One seed on this thread; a sweep on worker threads (the same reports, in seed order).
+        // One run on this thread; more on worker threads (the same reports, in job order):
+        // every sweep combination, each for every seed.
+        const jobs = variants.flatMap((v) => seedJobs(v.scenario, options.seeds));
+        const params = variants.flatMap((v) => Array.from({ length: options.seeds }, () => v.params));
         const reports =
-          options.seeds === 1
+          jobs.length === 1
             ? [runBacktest(scenario)]
-            : await runSweep(seedJobs(scenario, options.seeds), {
+            : await runSweep(jobs, {
                 onProgress: progress,
                 ...(options.workers === undefined ? {} : { workers: options.workers }),
               });
-        if (tty && options.seeds > 1) process.stderr.write('\r\x1b[K');
-        const pnl = meanStd(reports.map((r) => r.pnl_usd));
-        const summary = {
-          seeds: reports.length,
-          pnl_usd_mean: pnl.mean,
-          pnl_usd_std: pnl.std,
-          sharpe_mean: meanStd(reports.map((r) => r.sharpe)).mean,
-          max_drawdown_usd_mean: meanStd(reports.map((r) => r.max_drawdown_usd)).mean,
-          fill_ratio_mean: meanStd(reports.map((r) => r.fill_ratio)).mean,
+        if (tty && jobs.length > 1) process.stderr.write('\r\x1b[K');
+        const summarize = (rs: readonly BacktestReport[]): SweepSummary => {
+          const pnl = meanStd(rs.map((r) => r.pnl_usd));
+          return {
+            seeds: rs.length,
+            pnl_usd_mean: pnl.mean,
+            pnl_usd_std: pnl.std,
+            sharpe_mean: meanStd(rs.map((r) => r.sharpe)).mean,
+            max_drawdown_usd_mean: meanStd(rs.map((r) => r.max_drawdown_usd)).mean,
+            fill_ratio_mean: meanStd(rs.map((r) => r.fill_ratio)).mean,
+          };
         };
+        const pnl = meanStd(reports.map((r) => r.pnl_usd));
+        const summary = summarize(reports);
+        const perVariant = variants.map((v, i) => ({
+          params: v.params,
+          ...summarize(reports.slice(i * options.seeds, (i + 1) * options.seeds)),
+        }));
         if (options.html !== undefined) {
           const first = reports[0] as BacktestReport;
           const { paths } = first;
@@ -129,10 +151,12 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
           );
         }
         if (options.json === true) {
-          const runs = reports.map((r) => figures(r, options.paths === true));
-          process.stdout.write(`${JSON.stringify({ scenario: scenario.name, runs, summary })}\n`);
+          const runs = reports.map((r, i) => ({ params: params[i], ...figures(r, options.paths === true) }));
+          process.stdout.write(
+            `${JSON.stringify({ scenario: scenario.name, runs, summary, variants: perVariant })}\n`,
+          );
         } else {
-          const lines = [`${scenario.name}: ${reports.length} seed(s)`, ''];
+          const lines = [`${scenario.name}: ${reports.length} run(s)`, ''];
           lines.push(
             'seed      P&L USD     P&L coin    Sharpe   max DD USD  fills  fill ratio  edge bps  markout 60 s bps',
           );
@@ -144,8 +168,16 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
           }
           lines.push(
             '',
-            `P&L USD mean ${pnl.mean.toFixed(2)}, std ${pnl.std.toFixed(2)} over ${reports.length} seed(s)`,
+            `P&L USD mean ${pnl.mean.toFixed(2)}, std ${pnl.std.toFixed(2)} over ${reports.length} run(s)`,
           );
+          if (variants.length > 1) {
+            lines.push('', 'by sweep combination:');
+            for (const v of perVariant) {
+              lines.push(
+                `  ${JSON.stringify(v.params)}: P&L USD mean ${v.pnl_usd_mean.toFixed(2)}, std ${v.pnl_usd_std.toFixed(2)}, Sharpe ${v.sharpe_mean.toFixed(1)}`,
+              );
+            }
+          }
           process.stdout.write(`${lines.join('\n')}\n`);
         }
         setExitCode(0);
