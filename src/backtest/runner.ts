@@ -21,6 +21,7 @@ import { InputError } from '../model/errors.js';
 import { MS_PER_YEAR } from '../model/time.js';
 import { Exchange } from '../sim/exchange/exchange.js';
 import type { Fill } from '../sim/exchange/types.js';
+export type { BacktestReport } from './account.js';
 import {
   informedFlow,
   lognormalSize,
@@ -32,46 +33,20 @@ import { gbmPath, hestonPath, mertonPath, type SpotPath } from '../sim/generator
 import { constantLatency, empiricalLatency, type LatencyModel } from '../sim/latency.js';
 import { Rng } from '../sim/random.js';
 import { inventoryQuotes, symmetricQuotes, optimalSpread } from '../strategy/avellaneda-stoikov.js';
-import { fillRatio, markouts, maxDrawdown, sharpeRatio, spreadCaptured, type ReportFill } from './metrics.js';
-import type { Scenario } from './scenario.js';
+import { buildReport, MakerAccount, type BacktestReport } from './account.js';
+import type { MarketModel, Scenario } from './scenario.js';
+
+/** The markets a generator makes. */
+type GeneratedMarket = Exclude<MarketModel, { model: 'recorded' }>;
 
 const MAKER = 'mm';
 const TAKER = 'taker';
 const LOT_USD = 10;
 const TICK_USD = 0.5;
-const MARKOUT_HORIZONS_MS = [1000, 10_000, 60_000];
 
-/** The report of one run: figures, then the paths for charts. */
-export interface BacktestReport {
-  scenario: string;
-  seed: number;
-  instrument: string;
-  strategy: string;
-  steps: number;
-  taker_orders: number;
-  fills: number;
-  volume_usd: number;
-  pnl_coin: number;
-  pnl_usd: number;
-  fees_coin: number;
-  sharpe: number;
-  max_drawdown_usd: number;
-  fill_ratio: number;
-  /** Edge against the mid at the fill, volume-weighted: in price (USD per coin) and in bps of the mid. */
-  spread_captured: { price: number; bps: number };
-  /** The same against the mid 1 s, 10 s and 60 s later (fills whose horizon ends in the run). */
-  markouts: { horizon_ms: number; price: number; bps: number; volume_usd: number }[];
-  inventory_usd: { final: number; mean_abs: number; max_abs: number };
-  /** The quoter does not hedge: no hedge trades, no hedging cost. */
-  hedges: number;
-  hedging_cost_usd: number;
-  paths: { times_ms: number[]; mid: number[]; inventory_usd: number[]; pnl_usd: number[] };
-}
-
-function spotPath(s: Scenario, rng: Rng, steps: number): SpotPath {
+function spotPath(s: Scenario, m: GeneratedMarket, rng: Rng, steps: number): SpotPath {
   const dt = s.stepMs / MS_PER_YEAR;
-  const common = { rng: rng.stream('spot'), s0: s.market.s0, mu: s.market.mu, dt, steps, startMs: s.startMs };
-  const m = s.market;
+  const common = { rng: rng.stream('spot'), s0: m.s0, mu: m.mu, dt, steps, startMs: s.startMs };
   if (m.model === 'gbm') return gbmPath({ ...common, sigma: m.sigma });
   if (m.model === 'merton')
     return mertonPath({
@@ -95,9 +70,17 @@ const roundLots = (usd: number): number => Math.max(LOT_USD, Math.round(usd / LO
 /** Runs `scenario` with `seed` (default the scenario's). */
 export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestReport {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError('seed', seed, 'an integer >= 0');
+  const market = scenario.market;
+  if (market.model === 'recorded') {
+    throw new InputError(
+      'market.model',
+      market.model,
+      'a generator here (gbm, merton, heston); recorded data runs through runRecordedBacktest',
+    );
+  }
   const rng = new Rng(seed);
   const steps = Math.floor((scenario.durationS * 1000) / scenario.stepMs);
-  const path = spotPath(scenario, rng, steps);
+  const path = spotPath(scenario, market, rng, steps);
   const endMs = scenario.startMs + steps * scenario.stepMs;
   const f = scenario.flow;
   const size = lognormalSize(f.sizeUsd, f.sizeLogStd);
@@ -132,8 +115,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
 
   const st = scenario.strategy;
   const sigmaUsd =
-    ((scenario.market.model === 'heston' ? Math.sqrt(scenario.market.v0) : scenario.market.sigma) *
-      scenario.market.s0) /
+    ((market.model === 'heston' ? Math.sqrt(market.v0) : market.sigma) * market.s0) /
     Math.sqrt(MS_PER_YEAR / 1000);
   const horizonS = scenario.durationS;
   // The symmetric quoter uses the inventory quoter's spread averaged over the run (the paper's convention).
@@ -149,36 +131,23 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   symmetricSpread /= Math.max(steps, 1);
 
   const quoteSize = roundLots(st.quoteSizeUsd);
-  let position = 0; // USD, signed
-  let coinPnlFromFills = 0; // sum side x amount / price (coin) ...
-  let feesCoin = 0;
-  let signedUsd = 0;
-  const ownFills: ReportFill[] = [];
-  let volume = 0;
+  const account = new MakerAccount();
   let quoted = 0;
   let live: string[] = [];
   const onFill = (fill: Fill): void => {
     if (fill.makerParticipant !== MAKER) return;
-    const buy = fill.takerSide === 'sell';
-    const signed = buy ? fill.amount : -fill.amount;
-    position += signed;
-    signedUsd += signed;
-    coinPnlFromFills += signed / fill.price;
-    feesCoin += fill.makerFee;
-    volume += fill.amount;
-    ownFills.push({
-      timestampMs: fill.timestampMs,
-      side: buy ? 'buy' : 'sell',
-      price: fill.price,
-      amount: fill.amount,
-    });
+    account.fill(
+      fill.takerSide === 'sell' ? 'buy' : 'sell',
+      fill.price,
+      fill.amount,
+      fill.makerFee,
+      fill.timestampMs,
+    );
   };
-
   const times: number[] = [];
   const mids: number[] = [];
   const inventory: number[] = [];
   const pnlUsd: number[] = [];
-  const mark = (mid: number): number => coinPnlFromFills - signedUsd / mid - feesCoin;
 
   // Requotes land after the outbound latency: a queue of (arrival time, step) in time order.
   const pending: { atMs: number; step: number }[] = [];
@@ -214,7 +183,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     for (const id of live) exchange.cancel(id, MAKER, atMs);
     live = [];
     const mid = path.prices[step] as number;
-    const q = position / quoteSize;
+    const q = account.position / quoteSize;
     const timeLeft = Math.max(horizonS - (step * scenario.stepMs) / 1000, 0);
     const quotes =
       st.kind === 'avellaneda-stoikov'
@@ -260,47 +229,22 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     const mid = path.prices[step] as number;
     times.push(t);
     mids.push(mid);
-    inventory.push(position);
-    pnlUsd.push(mark(mid) * mid);
+    inventory.push(account.position);
+    pnlUsd.push(account.markCoin(mid) * mid);
     if (step < steps) pending.push({ atMs: t + latency.outbound(), step });
   }
 
-  const finalMid = path.prices[steps] as number;
-  const pnlCoin = mark(finalMid);
-  const midPath = { timesMs: times, mids };
-  const captured = spreadCaptured(ownFills, midPath);
-  const marks = markouts(ownFills, midPath, MARKOUT_HORIZONS_MS);
-  let sumAbs = 0;
-  let maxAbs = 0;
-  for (const x of inventory) {
-    sumAbs += Math.abs(x);
-    maxAbs = Math.max(maxAbs, Math.abs(x));
-  }
-  return {
-    scenario: scenario.name,
+  return buildReport({
+    scenario,
     seed,
-    instrument: scenario.instrument,
-    strategy: st.kind,
     steps,
-    taker_orders: takers.length,
-    fills: ownFills.length,
-    volume_usd: volume,
-    pnl_coin: pnlCoin,
-    pnl_usd: pnlCoin * finalMid,
-    fees_coin: feesCoin,
-    sharpe: steps >= 2 ? sharpeRatio(pnlUsd, MS_PER_YEAR / scenario.stepMs) : 0,
-    max_drawdown_usd: maxDrawdown(pnlUsd).drawdown,
-    fill_ratio: fillRatio(Math.min(volume, quoted), quoted),
-    spread_captured: { price: captured.perUnit, bps: (captured.perUnit / scenario.market.s0) * 1e4 },
-    markouts: marks.map((m) => ({
-      horizon_ms: m.horizonMs,
-      price: m.perUnit,
-      bps: (m.perUnit / scenario.market.s0) * 1e4,
-      volume_usd: m.volume,
-    })),
-    inventory_usd: { final: position, mean_abs: sumAbs / inventory.length, max_abs: maxAbs },
-    hedges: 0,
-    hedging_cost_usd: 0,
-    paths: { times_ms: times, mid: mids, inventory_usd: inventory, pnl_usd: pnlUsd },
-  };
+    takerOrders: takers.length,
+    account,
+    quoted,
+    referencePrice: market.s0,
+    times,
+    mids,
+    inventory,
+    pnlUsd,
+  });
 }

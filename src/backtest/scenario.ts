@@ -44,7 +44,22 @@ export type MarketModel =
       theta: number;
       xi: number;
       rho: number;
-    };
+    }
+  | RecordedMarket;
+
+/**
+ * Recorded data as the market: the instrument's book and trades from a Deribit notification file
+ * (`.jsonl[.gz]`) or a Tardis CSV file, `file` relative to the scenario file. The quoter's sigma
+ * (per sqrt(year)) is given; own quotes fill against the recorded trades through a queue model
+ * (`src/sim/queue.ts`: `risk-averse` or `probabilistic`).
+ */
+export interface RecordedMarket {
+  model: 'recorded';
+  file: string;
+  format: 'deribit-jsonl' | 'tardis-csv' | undefined;
+  queue: 'risk-averse' | 'probabilistic';
+  sigma: number;
+}
 
 export interface FlowSpec {
   /** Uninformed taker orders per second on each side (A). */
@@ -250,36 +265,52 @@ export function validateScenario(data: unknown): Scenario {
     gbm: ['model', 's0', 'sigma', 'mu'],
     merton: ['model', 's0', 'sigma', 'mu', 'lambda', 'jump_mean', 'jump_std'],
     heston: ['model', 's0', 'mu', 'v0', 'kappa', 'theta', 'xi', 'rho'],
+    recorded: ['model', 'file', 'format', 'queue', 'sigma'],
   };
   if (typeof model !== 'string' || marketFields[model] === undefined) {
-    throw new InputError('market.model', model, 'one of gbm, merton, heston');
+    throw new InputError('market.model', model, 'one of gbm, merton, heston, recorded');
   }
   const mr = r.child('market', marketFields[model] as readonly string[]);
-  const s0 = mr.number('s0', { above: 0 });
-  const mu = mr.number('mu', { default: 0 });
-  const market: MarketModel =
-    model === 'gbm'
-      ? { model, s0, mu, sigma: mr.number('sigma', { min: 0 }) }
-      : model === 'merton'
-        ? {
-            model,
-            s0,
-            mu,
-            sigma: mr.number('sigma', { min: 0 }),
-            lambda: mr.number('lambda', { min: 0 }),
-            jumpMean: mr.number('jump_mean'),
-            jumpStd: mr.number('jump_std', { min: 0 }),
-          }
-        : {
-            model: 'heston',
-            s0,
-            mu,
-            v0: mr.number('v0', { min: 0 }),
-            kappa: mr.number('kappa', { min: 0 }),
-            theta: mr.number('theta', { min: 0 }),
-            xi: mr.number('xi', { min: 0 }),
-            rho: mr.number('rho', { min: -1, max: 1 }),
-          };
+  let market: MarketModel;
+  if (model === 'recorded') {
+    const format =
+      mr.data.format === undefined ? undefined : mr.text('format', ['deribit-jsonl', 'tardis-csv']);
+    const queue =
+      mr.data.queue === undefined ? 'risk-averse' : mr.text('queue', ['risk-averse', 'probabilistic']);
+    market = {
+      model: 'recorded',
+      file: mr.text('file'),
+      format: format as RecordedMarket['format'],
+      queue: queue as RecordedMarket['queue'],
+      sigma: mr.number('sigma', { above: 0 }),
+    };
+  } else {
+    const s0 = mr.number('s0', { above: 0 });
+    const mu = mr.number('mu', { default: 0 });
+    market =
+      model === 'gbm'
+        ? { model, s0, mu, sigma: mr.number('sigma', { min: 0 }) }
+        : model === 'merton'
+          ? {
+              model,
+              s0,
+              mu,
+              sigma: mr.number('sigma', { min: 0 }),
+              lambda: mr.number('lambda', { min: 0 }),
+              jumpMean: mr.number('jump_mean'),
+              jumpStd: mr.number('jump_std', { min: 0 }),
+            }
+          : {
+              model: 'heston',
+              s0,
+              mu,
+              v0: mr.number('v0', { min: 0 }),
+              kappa: mr.number('kappa', { min: 0 }),
+              theta: mr.number('theta', { min: 0 }),
+              xi: mr.number('xi', { min: 0 }),
+              rho: mr.number('rho', { min: -1, max: 1 }),
+            };
+  }
   const fr = r.child('flow', [
     'rate_per_s',
     'k',

@@ -1,0 +1,122 @@
+/**
+ * A market maker's book-keeping in a backtest and the report built from it. Inverse
+ * instruments: amounts in USD, prices in USD; the P&L in coin of fills marked at the mid is
+ * `sum side x amount x (1/price - 1/mid) - fees`, in USD that coin P&L times the mid.
+ */
+import { MS_PER_YEAR } from '../model/time.js';
+import { fillRatio, markouts, maxDrawdown, sharpeRatio, spreadCaptured, type ReportFill } from './metrics.js';
+import type { Scenario } from './scenario.js';
+
+const MARKOUT_HORIZONS_MS = [1000, 10_000, 60_000];
+
+/** The report of one run: figures, then the paths for charts. */
+export interface BacktestReport {
+  scenario: string;
+  seed: number;
+  instrument: string;
+  strategy: string;
+  steps: number;
+  taker_orders: number;
+  fills: number;
+  volume_usd: number;
+  pnl_coin: number;
+  pnl_usd: number;
+  fees_coin: number;
+  sharpe: number;
+  max_drawdown_usd: number;
+  fill_ratio: number;
+  /** Edge against the mid at the fill, volume-weighted: in price (USD per coin) and in bps of the mid. */
+  spread_captured: { price: number; bps: number };
+  /** The same against the mid 1 s, 10 s and 60 s later (fills whose horizon ends in the run). */
+  markouts: { horizon_ms: number; price: number; bps: number; volume_usd: number }[];
+  inventory_usd: { final: number; mean_abs: number; max_abs: number };
+  /** The quoter does not hedge: no hedge trades, no hedging cost. */
+  hedges: number;
+  hedging_cost_usd: number;
+  paths: { times_ms: number[]; mid: number[]; inventory_usd: number[]; pnl_usd: number[] };
+}
+
+/** Position, cash and fills of the maker. */
+export class MakerAccount {
+  /** USD, signed. */
+  position = 0;
+  feesCoin = 0;
+  volume = 0;
+  readonly fills: ReportFill[] = [];
+  /** sum side x amount / price (coin). */
+  private coinIn = 0;
+
+  fill(side: 'buy' | 'sell', price: number, amount: number, feeCoin: number, timestampMs: number): void {
+    const signed = side === 'buy' ? amount : -amount;
+    this.position += signed;
+    this.coinIn += signed / price;
+    this.feesCoin += feeCoin;
+    this.volume += amount;
+    this.fills.push({ timestampMs, side, price, amount });
+  }
+
+  /** The coin P&L of the fills at `mid`, fees paid. */
+  markCoin(mid: number): number {
+    return this.coinIn - this.position / mid - this.feesCoin;
+  }
+}
+
+/** What `buildReport` needs of a run. */
+export interface RunRecord {
+  scenario: Scenario;
+  seed: number;
+  steps: number;
+  takerOrders: number;
+  account: MakerAccount;
+  /** Amount quoted (the sum of the quotes' sizes). */
+  quoted: number;
+  /** The price bps figures are relative to (s0, or the first recorded mid). */
+  referencePrice: number;
+  times: number[];
+  mids: number[];
+  inventory: number[];
+  pnlUsd: number[];
+}
+
+/** The report of a run (see `BacktestReport`). */
+export function buildReport(r: RunRecord): BacktestReport {
+  const { account, times, mids, inventory, pnlUsd } = r;
+  const finalMid = mids[mids.length - 1] as number;
+  const pnlCoin = account.markCoin(finalMid);
+  const midPath = { timesMs: times, mids };
+  const captured = spreadCaptured(account.fills, midPath);
+  const marks = markouts(account.fills, midPath, MARKOUT_HORIZONS_MS);
+  let sumAbs = 0;
+  let maxAbs = 0;
+  for (const x of inventory) {
+    sumAbs += Math.abs(x);
+    maxAbs = Math.max(maxAbs, Math.abs(x));
+  }
+  return {
+    scenario: r.scenario.name,
+    seed: r.seed,
+    instrument: r.scenario.instrument,
+    strategy: r.scenario.strategy.kind,
+    steps: r.steps,
+    taker_orders: r.takerOrders,
+    fills: account.fills.length,
+    volume_usd: account.volume,
+    pnl_coin: pnlCoin,
+    pnl_usd: pnlCoin * finalMid,
+    fees_coin: account.feesCoin,
+    sharpe: r.steps >= 2 ? sharpeRatio(pnlUsd, MS_PER_YEAR / r.scenario.stepMs) : 0,
+    max_drawdown_usd: maxDrawdown(pnlUsd).drawdown,
+    fill_ratio: fillRatio(Math.min(account.volume, r.quoted), r.quoted),
+    spread_captured: { price: captured.perUnit, bps: (captured.perUnit / r.referencePrice) * 1e4 },
+    markouts: marks.map((m) => ({
+      horizon_ms: m.horizonMs,
+      price: m.perUnit,
+      bps: (m.perUnit / r.referencePrice) * 1e4,
+      volume_usd: m.volume,
+    })),
+    inventory_usd: { final: account.position, mean_abs: sumAbs / inventory.length, max_abs: maxAbs },
+    hedges: 0,
+    hedging_cost_usd: 0,
+    paths: { times_ms: times, mid: mids, inventory_usd: inventory, pnl_usd: pnlUsd },
+  };
+}
