@@ -10,7 +10,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 
 import { htmlReport } from '../../backtest/chart.js';
 import { runBacktest, type BacktestReport } from '../../backtest/runner.js';
-import { parseScenarioSweep, type ScenarioVariant } from '../../backtest/scenario.js';
+import { loadRecordedEvents, runRecordedBacktest, scenarioDir } from '../../backtest/recorded-runner.js';
+import { parseScenarioSweep, type RecordedMarket, type ScenarioVariant } from '../../backtest/scenario.js';
+import type { MarketEvent } from '../../market/events.js';
 import { runSweep, seedJobs } from '../../backtest/sweep.js';
 import { InputFileError } from '../jsonl.js';
 
@@ -100,13 +102,34 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
         // every sweep combination, each for every seed.
         const jobs = variants.flatMap((v) => seedJobs(v.scenario, options.seeds));
         const params = variants.flatMap((v) => Array.from({ length: options.seeds }, () => v.params));
-        const reports =
-          jobs.length === 1
-            ? [runBacktest(scenario)]
-            : await runSweep(jobs, {
-                onProgress: progress,
-                ...(options.workers === undefined ? {} : { workers: options.workers }),
-              });
+        let reports: BacktestReport[];
+        if (scenario.market.model === 'recorded') {
+          // Recorded data: read once per file, replayed on this thread for every job.
+          const loaded = new Map<string, MarketEvent[]>();
+          reports = [];
+          for (const [i, job] of jobs.entries()) {
+            const market = job.scenario.market as RecordedMarket;
+            let events = loaded.get(market.file);
+            if (events === undefined) {
+              events = await loadRecordedEvents(
+                market,
+                job.scenario.instrument,
+                scenarioDir(options.scenario),
+              );
+              loaded.set(market.file, events);
+            }
+            reports.push(runRecordedBacktest(job.scenario, events, job.seed));
+            progress(i + 1, jobs.length);
+          }
+        } else {
+          reports =
+            jobs.length === 1
+              ? [runBacktest(scenario)]
+              : await runSweep(jobs, {
+                  onProgress: progress,
+                  ...(options.workers === undefined ? {} : { workers: options.workers }),
+                });
+        }
         if (tty && jobs.length > 1) process.stderr.write('\r\x1b[K');
         const summarize = (rs: readonly BacktestReport[]): SweepSummary => {
           const pnl = meanStd(rs.map((r) => r.pnl_usd));
