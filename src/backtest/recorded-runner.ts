@@ -21,6 +21,7 @@ import { InputError } from '../model/errors.js';
 import { MS_PER_YEAR } from '../model/time.js';
 import { constantLatency, empiricalLatency, type LatencyModel } from '../sim/latency.js';
 import { probabilisticQueue, riskAverseQueue, type QueuePosition } from '../sim/queue.js';
+import { DERIBIT_FEES } from '../sim/exchange/types.js';
 import { Rng } from '../sim/random.js';
 import { inventoryQuotes, optimalSpread, symmetricQuotes } from '../strategy/avellaneda-stoikov.js';
 import { buildReport, MakerAccount, type BacktestReport } from './account.js';
@@ -82,6 +83,10 @@ export function runRecordedBacktest(
   const quoteSize = Math.max(LOT_USD, Math.round(st.quoteSizeUsd / LOT_USD) * LOT_USD);
   const horizonS = (steps * scenario.stepMs) / 1000;
 
+  // Maker fee as a share of the notional, paid in coin: USD amount x share / price.
+  const makerFee =
+    scenario.fees?.maker ??
+    (scenario.instrument.endsWith('-PERPETUAL') ? DERIBIT_FEES.perpetual.maker : DERIBIT_FEES.future.maker);
   const book = new OrderBook(scenario.instrument);
   const account = new MakerAccount();
   let quoted = 0;
@@ -105,7 +110,14 @@ export function runRecordedBacktest(
       for (const q of live) {
         if (q.remaining <= 0) continue;
         const filled = q.onTrade(event.price, event.amount, event.side);
-        if (filled > 0) account.fill(q.order.side, q.order.price, filled, 0, event.timestampMs);
+        if (filled > 0)
+          account.fill(
+            q.order.side,
+            q.order.price,
+            filled,
+            (makerFee * filled) / q.order.price,
+            event.timestampMs,
+          );
       }
       return;
     } else return;

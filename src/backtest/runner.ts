@@ -20,7 +20,7 @@
 import { InputError } from '../model/errors.js';
 import { MS_PER_YEAR } from '../model/time.js';
 import { Exchange } from '../sim/exchange/exchange.js';
-import type { Fill } from '../sim/exchange/types.js';
+import { DERIBIT_FEES, type Fill } from '../sim/exchange/types.js';
 export type { BacktestReport } from './account.js';
 import {
   informedFlow,
@@ -111,7 +111,13 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   }
   const takers = mergeFlows(...flows);
   const latency = latencyOf(scenario, rng);
-  const exchange = new Exchange({ rejectPostOnlyByDefault: true });
+  const fees = scenario.fees;
+  const exchange = new Exchange({
+    rejectPostOnlyByDefault: true,
+    ...(fees === undefined
+      ? {}
+      : { fees: { ...DERIBIT_FEES, perpetual: fees, future: fees, weeklyFuture: fees } }),
+  });
 
   const st = scenario.strategy;
   const sigmaUsd =

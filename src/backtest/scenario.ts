@@ -14,6 +14,7 @@
  * flow: { rate_per_s: 1, k: 0.02, size_usd: 1000, size_log_std: 0.5, informed_share: 0, informed_horizon_ms: 10000 }
  * strategy: { kind: avellaneda-stoikov, gamma: 0.1, k: 0.02, quote_size_usd: 1000, max_inventory: 20 }
  * latency: { model: constant, ms: 20 }                # or { model: empirical, samples_ms: [...] }
+ * fees: { maker: 0, taker: 0.0005 }                   # optional, shares of notional; default the venue's
  * sweep: { strategy.gamma: [0.00001, 0.0001], flow.informed_share: [0, 0.2] }   # optional
  * ```
  *
@@ -86,6 +87,12 @@ export interface StrategySpec {
   maxInventory: number;
 }
 
+/** Fees as shares of the notional (negative maker = a rebate); default the venue's table. */
+export interface FeeSpec {
+  maker: number;
+  taker: number;
+}
+
 export type LatencySpec = { model: 'constant'; ms: number } | { model: 'empirical'; samplesMs: number[] };
 
 export interface Scenario {
@@ -99,6 +106,8 @@ export interface Scenario {
   flow: FlowSpec;
   strategy: StrategySpec;
   latency: LatencySpec;
+  /** Undefined: the venue's fees for the instrument (`DERIBIT_FEES`). */
+  fees: FeeSpec | undefined;
 }
 
 function parseDocument(text: string, source: string): unknown {
@@ -246,6 +255,7 @@ export function validateScenario(data: unknown): Scenario {
     'flow',
     'strategy',
     'latency',
+    'fees',
   ]);
   const instrument = r.text('instrument');
   if (!/^[A-Z]+-(PERPETUAL|\d{1,2}[A-Z]{3}\d{2})$/.test(instrument)) {
@@ -352,6 +362,14 @@ export function validateScenario(data: unknown): Scenario {
     }
     latency = { model: 'empirical', samplesMs: samples as number[] };
   }
+  let fees: FeeSpec | undefined;
+  if (r.data.fees !== undefined) {
+    const fe = r.child('fees', ['maker', 'taker']);
+    fees = {
+      maker: fe.number('maker', { min: -0.01, max: 0.01 }),
+      taker: fe.number('taker', { min: -0.01, max: 0.01 }),
+    };
+  }
   const durationS = r.number('duration_s', { above: 0 });
   const stepMs = r.number('step_ms', { above: 0, integer: true });
   if (durationS * 1000 < stepMs)
@@ -367,5 +385,6 @@ export function validateScenario(data: unknown): Scenario {
     flow,
     strategy,
     latency,
+    fees,
   };
 }

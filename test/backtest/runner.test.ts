@@ -42,6 +42,21 @@ describe('runBacktest', () => {
     expect(r.fill_ratio).toBeLessThanOrEqual(1);
   });
 
+  it('charges the fees a scenario gives: a maker fee of 1 bp of the notional, paid in coin', () => {
+    const free = runBacktest(SHORT);
+    const paid = runBacktest(
+      parseScenario(
+        `${TEXT.replace('duration_s: 3600', 'duration_s: 600')}fees: { maker: 0.0001, taker: 0.0005 }\n`,
+      ),
+    );
+    expect(free.fees_coin).toBe(0); // the venue's perpetual maker fee is 0
+    // The same fills (fees do not move quotes); fees = 1e-4 x sum(amount / price) ~ 1e-4 x volume / s0.
+    expect(paid.fills).toBe(free.fills);
+    // Prices stay within 1% of s0 over these ten minutes: the estimate holds to 1%.
+    expect(Math.abs(paid.fees_coin / ((1e-4 * paid.volume_usd) / 100_000) - 1)).toBeLessThan(0.01);
+    expect(paid.pnl_coin).toBeCloseTo(free.pnl_coin - paid.fees_coin, 12);
+  });
+
   it('the inventory quoter holds less inventory than the symmetric one on the same draws', () => {
     const sym = parseScenario(
       TEXT.replace('duration_s: 3600', 'duration_s: 600').replace(
