@@ -10,3 +10,4 @@ export * from './generators/index.js';
 export * from './queue.js';
 export * from './latency.js';
 export * from './as2008.js';
+export * from './delivery.js';
