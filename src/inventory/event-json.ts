@@ -4,9 +4,11 @@
  * bodies a replay reads by the million.
  */
 import { InputError } from '../model/errors.js';
+import type { JournalRecord } from '../store/journal.js';
 import { formatMoney, parseMoney, type Money } from './money.js';
 import {
   EVENT_TYPES,
+  isInstrumentEvent,
   MAX_CACHED_INSTRUMENTS,
   validateEvent,
   type EventType,
@@ -83,6 +85,19 @@ function quote(text: string): string {
     if (c < 32 || c === 34 || c === 92 || c > 126) return JSON.stringify(text);
   }
   return `"${text}"`;
+}
+
+/** The journal's record of an event: the fields the store indexes and `eventJsonText` as the body. */
+export function eventRecord(event: InventoryEvent): JournalRecord {
+  return {
+    venue: event.venue,
+    id: event.id,
+    timestampMs: event.timestampMs,
+    sequence: event.sequence,
+    type: event.type,
+    instrument: isInstrumentEvent(event) ? event.instrument : null,
+    body: eventJsonText(event),
+  };
 }
 
 /**

@@ -6,27 +6,13 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { restoreLedger, saveLedgerSnapshot } from '../../src/engine/journaled-ledger.js';
-import { type InventoryEvent } from '../../src/inventory/events.js';
-import { eventJsonText } from '../../src/inventory/event-json.js';
+import { eventRecord } from '../../src/inventory/event-json.js';
 import { Ledger } from '../../src/inventory/ledger.js';
 import { decodeLedgerSnapshot } from '../../src/inventory/ledger-snapshot.js';
 import { InputError } from '../../src/model/errors.js';
-import type { JournalRecord } from '../../src/store/journal.js';
 import { SqliteJournal } from '../../src/store/sqlite/journal.js';
 import { bookArb, FUTURE, T0 } from '../inventory/book-arbitrary.js';
 import { fill } from '../inventory/helpers.js';
-
-function record(event: InventoryEvent): JournalRecord {
-  return {
-    venue: event.venue,
-    id: event.id,
-    timestampMs: event.timestampMs,
-    sequence: event.sequence,
-    type: event.type,
-    instrument: 'instrument' in event ? event.instrument : null,
-    body: eventJsonText(event),
-  };
-}
 
 function state(ledger: Ledger): unknown {
   return {
@@ -58,13 +44,13 @@ describe('snapshot + tail', () => {
           const all = new Ledger();
           all.applyAll(arrival);
           // Two snapshots: after `a` events and after `b`; the second restored from the first.
-          journal.append(arrival.slice(0, a).map(record));
+          journal.append(arrival.slice(0, a).map(eventRecord));
           saveLedgerSnapshot(journal, restoreLedger(journal).ledger);
-          journal.append([...arrival.slice(a, b), ...repeated].map(record));
+          journal.append([...arrival.slice(a, b), ...repeated].map(eventRecord));
           const middle = restoreLedger(journal);
           expect(middle.snapshotSeq).toBe(a);
           const covered = saveLedgerSnapshot(journal, middle.ledger);
-          journal.append([...arrival.slice(b), ...repeated].map(record));
+          journal.append([...arrival.slice(b), ...repeated].map(eventRecord));
           expect(journal.count()).toBe(arrival.length);
 
           const restored = restoreLedger(journal);
@@ -80,7 +66,7 @@ describe('snapshot + tail', () => {
             if (arrival[0] !== undefined) expect(ledger.apply(arrival[0]).status).toBe('duplicate');
             expect(ledger.apply(late).status).toBe('applied');
           }
-          journal.append([record(late)]);
+          journal.append([eventRecord(late)]);
           expect(state(restored.ledger)).toEqual(state(all));
           expect(state(restoreLedger(journal).ledger)).toEqual(state(all));
           journal.close();
@@ -113,7 +99,7 @@ describe('snapshot + tail', () => {
 
   test('refuses to snapshot a ledger that does not hold exactly the journal', () => {
     const journal = SqliteJournal.open(':memory:');
-    journal.append([record(fill(FUTURE, 'buy', 10, 100_000, T0, { id: 'x' }))]);
+    journal.append([eventRecord(fill(FUTURE, 'buy', 10, 100_000, T0, { id: 'x' }))]);
     expect(() => saveLedgerSnapshot(journal, new Ledger())).toThrow(/no snapshot/);
     journal.close();
   });

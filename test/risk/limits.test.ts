@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { restoreLedger } from '../../src/engine/journaled-ledger.js';
-import { eventJsonText } from '../../src/inventory/event-json.js';
+import { eventRecord } from '../../src/inventory/event-json.js';
 import { InputError } from '../../src/model/errors.js';
 import { readRiskMarket } from '../../src/risk/inputs.js';
 import { MEASURES, parseLimitsText, validateLimits } from '../../src/risk/limits/config.js';
@@ -298,17 +298,7 @@ describe('trading states', () => {
     const journal = SqliteJournal.open(':memory:');
     const ctl = new TradingController({}, (c) => journal.append([stateChangeRecord(c)]));
     const f = fill('BTC-PERPETUAL', 'buy', 100, 10_000, 1000, { id: 'f1' });
-    journal.append([
-      {
-        venue: 'deribit',
-        id: 'f1',
-        timestampMs: 1000,
-        sequence: 0,
-        type: 'fill',
-        instrument: 'BTC-PERPETUAL',
-        body: eventJsonText(f),
-      },
-    ]);
+    journal.append([eventRecord(f)]);
     ctl.pause('alice', 2000);
     ctl.resume('alice', 3000);
     const records = [...journal.replay({ types: ['trading_state'] })];

@@ -16,7 +16,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { BallastError } from '../../model/errors.js';
 import { type FillEvent } from '../events.js';
-import { eventJsonText } from '../event-json.js';
+import { eventRecord } from '../event-json.js';
 import type { JournalRecord, JournalStore } from '../../store/journal.js';
 import type { FieldProblem } from './fill-row.js';
 import { forEachFillLine, formatOfPath, type FillFormat } from './read-fills.js';
@@ -86,18 +86,8 @@ export class ImportValidationError extends BallastError {
   }
 }
 
-/** The journal's record for a fill: the indexed fields and `eventToJson` as text (`eventJsonText`). */
-export function fillRecord(fill: FillEvent): JournalRecord {
-  return {
-    venue: fill.venue,
-    id: fill.id,
-    timestampMs: fill.timestampMs,
-    sequence: fill.sequence,
-    type: 'fill',
-    instrument: fill.instrument,
-    body: eventJsonText(fill),
-  };
-}
+/** The journal's record for a fill (`eventRecord`: the indexed fields and `eventJsonText`). */
+export const fillRecord: (fill: FillEvent) => JournalRecord = eventRecord;
 
 /** Imports the fills of the file at `path` into `journal` (see the module comment). */
 export async function importFills(

@@ -7,9 +7,8 @@
  * through at most 1,000 trades or 250 log entries a call, so files are of moderate size.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { isInstrumentEvent, type InventoryEvent } from '../events.js';
-import { eventToJson } from '../event-json.js';
-import type { JournalRecord, JournalStore } from '../../store/journal.js';
+import { eventRecord } from '../event-json.js';
+import type { JournalStore } from '../../store/journal.js';
 import { DEFAULT_IMPORT_BATCH, type ImportProgress, type ImportResult } from '../import/import-fills.js';
 import { readTransactionLog } from './transaction-log.js';
 import { readUserTrades } from './user-trades.js';
@@ -22,19 +21,6 @@ export interface VenueImportOptions {
   batchSize?: number;
   skipInvalid?: string;
   onProgress?: (progress: ImportProgress) => void;
-}
-
-/** The journal's record of any event: the indexed fields and `eventToJson` as text. */
-export function eventRecord(event: InventoryEvent): JournalRecord {
-  return {
-    venue: event.venue,
-    id: event.id,
-    timestampMs: event.timestampMs,
-    sequence: event.sequence,
-    type: event.type,
-    instrument: isInstrumentEvent(event) ? event.instrument : null,
-    body: JSON.stringify(eventToJson(event)),
-  };
 }
 
 /** Reads a venue document's text in `format`. */
