@@ -11,6 +11,7 @@ import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDeribitJsonl, readDeribitJsonlBatches } from '../src/market/recorded/deribit-jsonl.js';
+import { mulberry32 } from '../scripts/generate-fills.js';
 
 /** The figures of one run (the best of `samples` passes each). */
 export interface DeribitJsonlFigures {
@@ -28,21 +29,9 @@ export interface DeribitJsonlFigures {
   levelChanges: number;
 }
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `lines` book notification lines of BTC-PERPETUAL: a snapshot, then small changes near the top. */
 export function syntheticBookLines(lines: number, seed = 5): { text: string; levelChanges: number } {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const tick = 0.5;
   const mid = 60_000;
   const bids = new Map<number, number>();

@@ -24,6 +24,7 @@ import {
   type SviSliceData,
 } from '../../src/vol/svi-calibrate.js';
 import { sviTotalVariance, type RawSvi } from '../../src/vol/svi.js';
+import { mulberry32 } from '../../scripts/generate-fills.js';
 
 const SEED = 20260304;
 const KEYS = ['a', 'b', 'rho', 'm', 'sigma'] as const;
@@ -40,18 +41,6 @@ function sliceOf(p: RawSvi, k: Float64Array, weight?: Float64Array): SviSliceDat
     k,
     w: k.map((x) => sviTotalVariance(p, x)),
     weight: weight ?? new Float64Array(k.length).fill(1),
-  };
-}
-
-/** Mulberry32: a small seeded generator, so the noisy data are the same on every run. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -149,7 +138,7 @@ describe('calibrateRawSvi on noisy data', () => {
     const years = 30 / 365;
     const truth: RawSvi = { a: 0.0037, b: 0.05, rho: -0.3, m: 0, sigma: 0.1 };
     const k = strikeGrid(30000, 103500, 1500);
-    const random = generator(SEED);
+    const random = mulberry32(SEED);
     const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
     const trueVol = (p: RawSvi, x: number): number => Math.sqrt(sviTotalVariance(p, x) / years);
     let worstVol = 0;
@@ -205,7 +194,7 @@ describe('the inner problem (fixed m, sigma)', () => {
     fc.assert(
       fc.property(problem, ({ seed, m, sigma, maxWingSlope }) => {
         // Random data: smiles, frowns, slopes and noise, so that every face gets its turn.
-        const random = generator(seed);
+        const random = mulberry32(seed);
         const k = new Float64Array(25).map((_, i) => -1 + i / 12);
         const curvature = random() * 0.4 - 0.1;
         const slope = random() * 0.6 - 0.3;
@@ -265,7 +254,7 @@ describe('calibrateRawSvi: constraints, determinism, refits', () => {
     });
     fc.assert(
       fc.property(problem, ({ seed, maxWingSlope, points }) => {
-        const random = generator(seed);
+        const random = mulberry32(seed);
         const k = new Float64Array(points).map((_, i) => -0.5 + i / points + 0.01 * random());
         const w = k.map(() => 0.1 * random());
         const weight = k.map(() => random());
@@ -308,7 +297,7 @@ describe('calibrateRawSvi: constraints, determinism, refits', () => {
   });
 
   it('changes nothing when refitting unchanged data from its previous fit', () => {
-    const random = generator(SEED + 1);
+    const random = mulberry32(SEED + 1);
     const noisy = { ...data, w: data.w.map((x) => x * (1 + 0.01 * (random() - 0.5))) };
     for (const slice of [data, noisy]) {
       const first = calibrateRawSvi(slice);
@@ -347,7 +336,7 @@ describe('calibrateRawSvi: constraints, determinism, refits', () => {
     const p = SHAPES[3]!.p;
     const k = new Float64Array(50).map((_, i) => Math.log((30000 + 1800 * i) / 60000));
     const slice = sliceOf(p, k);
-    const random = generator(SEED + 2);
+    const random = mulberry32(SEED + 2);
     const noisy = { ...slice, w: slice.w.map((x) => x * (1 + 0.02 * (random() - 0.5))) };
     for (const [name, input] of [
       ['noiseless', slice],

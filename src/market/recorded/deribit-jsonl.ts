@@ -38,7 +38,6 @@
  * `\n` or `\r\n`; line numbers are physical (blank lines count).
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { describeValue, ParseError } from '../../model/errors.js';
@@ -53,6 +52,7 @@ import type {
   TickerEvent,
   TradeEvent,
 } from '../events.js';
+import { isGzipFile } from './csv-rows.js';
 
 const VENUE = 'deribit';
 
@@ -492,21 +492,9 @@ function readQuote(raw: unknown, channelInstrument: string, local: number | unde
   return event;
 }
 
-/** Whether the file starts with the gzip magic bytes. */
-async function isGzip(path: string): Promise<boolean> {
-  const file = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await file.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await file.close();
-  }
-}
-
 /** The file's text as a stream of UTF-8 string chunks, gunzipped when it is gzip. */
 async function openText(path: string, chunkBytes: number): Promise<Readable> {
-  const gz = await isGzip(path);
+  const gz = await isGzipFile(path);
   const source = createReadStream(path, { highWaterMark: chunkBytes });
   if (!gz) {
     source.setEncoding('utf8');
