@@ -26,8 +26,8 @@
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../model/errors.js';
 
-/** What a limit measures. Greeks per the pricing core's units, named in the key. */
-export const MEASURES = [
+/** Measures an order moves (each instrument contributes per unit of amount); units in the key. */
+export const ORDER_MEASURES = [
   'position',
   'notional_usd',
   'delta_coin',
@@ -39,9 +39,14 @@ export const MEASURES = [
   'vega_skew_usd',
   'vega_butterfly_usd',
   'theta_usd',
-  'daily_loss_usd',
-  'drawdown_usd',
 ] as const;
+export type OrderMeasure = (typeof ORDER_MEASURES)[number];
+
+/** Measures of the book's state, which no single order moves. */
+export const STATE_MEASURES = ['daily_loss_usd', 'drawdown_usd'] as const;
+
+/** What a limit measures. Greeks per the pricing core's units, named in the key. */
+export const MEASURES = [...ORDER_MEASURES, ...STATE_MEASURES] as const;
 export type Measure = (typeof MEASURES)[number];
 
 /** Where a limit applies: every field given must match (an empty scope is the whole book). */
@@ -186,4 +191,9 @@ function object(field: string, value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new InputError(field, value, 'an object');
   return value as Record<string, unknown>;
+}
+
+/** Whether `measure` is moved by orders (not a state measure). */
+export function isOrderMeasure(measure: Measure): measure is OrderMeasure {
+  return (ORDER_MEASURES as readonly string[]).includes(measure);
 }

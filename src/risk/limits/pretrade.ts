@@ -23,23 +23,13 @@ import { InputError } from '../../model/errors.js';
 import { parseInstrumentName, type ParsedInstrumentName } from '../../model/instrument-name.js';
 import { venueGreeks } from '../../pricing/coin.js';
 import type { RiskMarket } from '../inputs.js';
-import type { LimitsConfig, LimitSpec, Measure } from './config.js';
-
-/** Measures an order moves (the others are state). */
-const ORDER_MEASURES = [
-  'position',
-  'notional_usd',
-  'delta_coin',
-  'delta_usd',
-  'gamma_coin',
-  'vega_usd',
-  'vega_weighted_usd',
-  'vega_parallel_usd',
-  'vega_skew_usd',
-  'vega_butterfly_usd',
-  'theta_usd',
-] as const;
-type OrderMeasure = (typeof ORDER_MEASURES)[number];
+import {
+  isOrderMeasure,
+  type LimitsConfig,
+  type LimitSpec,
+  type Measure,
+  type OrderMeasure,
+} from './config.js';
 
 /** An instrument's contribution per unit of amount to each order measure. */
 export type UnitExposure = Readonly<Record<OrderMeasure, number>>;
@@ -273,7 +263,7 @@ export class PreTradeChecker {
       Math.sign(position + order.amount) !== -Math.sign(position);
     for (let i = 0; i < this.specs.length; i++) {
       const spec = this.specs[i] as LimitSpec;
-      if (spec.measure !== 'daily_loss_usd' && spec.measure !== 'drawdown_usd') continue;
+      if (isOrderMeasure(spec.measure)) continue;
       const value = this.valueNow(i);
       if (value <= spec.max && value >= spec.min) continue;
       if (reducesPosition) reduces = true;
@@ -299,13 +289,7 @@ export class PreTradeChecker {
     this.specs.forEach((spec, i) => {
       const value = this.valueNow(i);
       if (value <= spec.max && value >= spec.min) return;
-      if (
-        touched.size > 0 &&
-        !touched.has(i) &&
-        spec.measure !== 'daily_loss_usd' &&
-        spec.measure !== 'drawdown_usd'
-      )
-        return;
+      if (touched.size > 0 && !touched.has(i) && isOrderMeasure(spec.measure)) return;
       out.push({
         limit: spec.name,
         measure: spec.measure,
@@ -332,10 +316,10 @@ export class PreTradeChecker {
     const limits: number[] = [];
     const perUnit: number[] = [];
     this.specs.forEach((spec, i) => {
-      if (!(ORDER_MEASURES as readonly string[]).includes(spec.measure)) return;
+      if (!isOrderMeasure(spec.measure)) return;
       if (!inScope(spec, instrument, parsed)) return;
       limits.push(i);
-      perUnit.push(exposure[spec.measure as OrderMeasure]);
+      perUnit.push(exposure[spec.measure]);
     });
     e = { exposure, limits: Int32Array.from(limits), perUnit: Float64Array.from(perUnit) };
     this.entries.set(instrument, e);
