@@ -16,6 +16,7 @@ import {
   type VenueGreeks,
 } from '../pricing/coin.js';
 import type { SnapshotOption } from './snapshot.js';
+import { median } from '../model/stats.js';
 
 /**
  * How closely our display greeks must match the venue's, which prints greeks rounded to 5
@@ -206,7 +207,7 @@ function noImpliedVolReason(option: SnapshotOption, t: number): string {
 function summarise(list: readonly OptionCheck[], label?: string): ExpiryCheck {
   const first = list[0];
   if (first === undefined) throw new Error('summarise: empty list');
-  const forwardUsd = median(list.map((c) => c.option.forwardUsd)) ?? first.option.forwardUsd;
+  const forwardUsd = medianOrUndefined(list.map((c) => c.option.forwardUsd)) ?? first.option.forwardUsd;
   const compared = list.filter((c) => c.ivPinned && c.ivDiffVolPoints !== undefined);
   const diffs = compared.map((c) => Math.abs(c.ivDiffVolPoints ?? 0));
   let worst: OptionCheck | undefined;
@@ -214,7 +215,7 @@ function summarise(list: readonly OptionCheck[], label?: string): ExpiryCheck {
     if (worst === undefined || Math.abs(c.ivDiffVolPoints ?? 0) > Math.abs(worst.ivDiffVolPoints ?? 0))
       worst = c;
   }
-  const days = median(list.map((c) => c.yearsToExpiry * (MS_PER_YEAR / MS_PER_DAY))) ?? 0;
+  const days = medianOrUndefined(list.map((c) => c.yearsToExpiry * (MS_PER_YEAR / MS_PER_DAY))) ?? 0;
   return {
     label: label ?? expiryLabel(first.option),
     expiryMs: first.option.expiryMs,
@@ -224,7 +225,7 @@ function summarise(list: readonly OptionCheck[], label?: string): ExpiryCheck {
     count: list.length,
     ivSolved: list.filter((c) => c.impliedVol !== undefined).length,
     ivCompared: compared.length,
-    medianAbsIvDiffVolPoints: median(diffs),
+    medianAbsIvDiffVolPoints: medianOrUndefined(diffs),
     worstAbsIvDiffVolPoints:
       worst?.ivDiffVolPoints === undefined ? undefined : Math.abs(worst.ivDiffVolPoints),
     worstInstrument: worst?.option.instrumentName,
@@ -300,11 +301,9 @@ function repeatNs(minMs: number, perPass: number, pass: () => void): number {
   return Number(elapsed) / (passes * perPass);
 }
 
-function median(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+/** The median, undefined (not NaN) for no values: the report's fields say "none" that way. */
+function medianOrUndefined(values: readonly number[]): number | undefined {
+  return values.length === 0 ? undefined : median(values);
 }
 
 function fixed(value: number, digits: number): string {

@@ -10,6 +10,7 @@ import type { MarketState, UnderlyingMarket } from '../inventory/valuation.js';
 import { InputError } from '../model/errors.js';
 import type { VolSurface } from '../vol/surface.js';
 import type { RiskMarket, RiskPosition } from './inputs.js';
+import { median } from '../model/stats.js';
 
 /** Greeks with their units in the keys (coin figures in the underlying's coin). */
 export type UnitGreeks = Record<string, number>;
@@ -102,10 +103,4 @@ function named(g: Greeks, ccy: string): UnitGreeks {
     [`vanna_${ccy}_per_vol_pt`]: g.vanna,
     [`volga_${ccy}_per_vol_pt_sq`]: g.volga,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }

@@ -20,17 +20,12 @@ import { formatChainWarning, quotesByExpiry, type Chain, type ChainQuote } from 
 import { sviTotalVariance } from './svi.js';
 import { butterflyBySlice, calendarBySlice } from './surface-checks.js';
 import type { VolSurface } from './surface.js';
+import { median } from '../model/stats.js';
 
 /** The fitted surface of a chain with the inputs it was fitted to. */
 export interface ChainFit extends SurfaceFit {
   asOfMs: number;
   inputs: SliceQuotes[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : 0.5 * (sorted[mid - 1]! + sorted[mid]!);
 }
 
 /** The quotes of each expiry in the form the calibration takes. */
