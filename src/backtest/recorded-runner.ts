@@ -14,21 +14,18 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { OrderBook } from '../market/book.js';
 import type { MarketEvent } from '../market/events.js';
+import { mid } from '../market/metrics.js';
 import { readDeribitJsonl } from '../market/recorded/deribit-jsonl.js';
 import { formatOfRecordedFile } from '../market/recorded/inspect.js';
 import { readTardisCsv } from '../market/recorded/tardis.js';
 import { InputError } from '../model/errors.js';
 import { MS_PER_YEAR } from '../model/time.js';
-import { constantLatency, empiricalLatency, type LatencyModel } from '../sim/latency.js';
 import { probabilisticQueue, riskAverseQueue, type QueuePosition } from '../sim/queue.js';
 import { DERIBIT_FEES } from '../sim/exchange/types.js';
 import { Rng } from '../sim/random.js';
-import { inventoryQuotes, optimalSpread, symmetricQuotes } from '../strategy/avellaneda-stoikov.js';
 import { buildReport, MakerAccount, type BacktestReport } from './account.js';
+import { latencyOf, Quoter } from './quoter.js';
 import type { RecordedMarket, Scenario } from './scenario.js';
-
-const LOT_USD = 10;
-const TICK_USD = 0.5;
 
 /** Reads the instrument's events of a recorded file (relative paths from `baseDir`). */
 export async function loadRecordedEvents(
@@ -61,14 +58,7 @@ export function runRecordedBacktest(
   if (market.model !== 'recorded') throw new InputError('market.model', market.model, 'recorded');
   if (events.length === 0) throw new InputError('events', 0, 'at least one event');
   const rng = new Rng(seed);
-  const latency: LatencyModel =
-    scenario.latency.model === 'constant'
-      ? constantLatency(scenario.latency.ms)
-      : empiricalLatency({
-          outbound: scenario.latency.samplesMs,
-          inbound: scenario.latency.samplesMs,
-          rng: rng.stream('latency'),
-        });
+  const latency = latencyOf(scenario, rng);
   const queueModel = market.queue === 'probabilistic' ? probabilisticQueue() : riskAverseQueue;
   const startMs = Math.ceil((events[0] as MarketEvent).timestampMs / scenario.stepMs) * scenario.stepMs;
   const lastMs = (events[events.length - 1] as MarketEvent).timestampMs;
@@ -80,7 +70,6 @@ export function runRecordedBacktest(
     ),
   );
   const st = scenario.strategy;
-  const quoteSize = Math.max(LOT_USD, Math.round(st.quoteSizeUsd / LOT_USD) * LOT_USD);
   const horizonS = (steps * scenario.stepMs) / 1000;
 
   // Maker fee as a share of the notional, paid in coin: USD amount x share / price.
@@ -92,15 +81,6 @@ export function runRecordedBacktest(
   let quoted = 0;
   let trades = 0;
   const live: QueuePosition[] = [];
-  const levelAt = (side: 'buy' | 'sell', price: number): number => {
-    const n = side === 'buy' ? book.bidLevels() : book.askLevels();
-    for (let i = 0; i < n; i++) {
-      const p = (side === 'buy' ? book.bidPrice(i) : book.askPrice(i)) as number;
-      if (p === price) return (side === 'buy' ? book.bidAmount(i) : book.askAmount(i)) as number;
-      if (side === 'buy' ? p < price : p > price) return 0;
-    }
-    return 0;
-  };
   let next = 0;
   const apply = (event: MarketEvent): void => {
     if (event.type === 'book_snapshot') book.applySnapshot(event);
@@ -121,7 +101,7 @@ export function runRecordedBacktest(
       }
       return;
     } else return;
-    for (const q of live) if (q.remaining > 0) q.onLevel(levelAt(q.order.side, q.order.price));
+    for (const q of live) if (q.remaining > 0) q.onLevel(book.amountAt(q.order.side, q.order.price));
   };
   const replayUntil = (t: number): void => {
     while (next < events.length && (events[next] as MarketEvent).timestampMs <= t)
@@ -134,36 +114,32 @@ export function runRecordedBacktest(
   if (firstMid === undefined)
     throw new InputError('market.file', market.file, `a two-sided ${scenario.instrument} book at the start`);
   const sigmaUsd = (market.sigma * firstMid) / Math.sqrt(MS_PER_YEAR / 1000);
-  let symmetricSpread = 0;
-  for (let i = 0; i < steps; i++) {
-    symmetricSpread += optimalSpread({
-      gamma: st.gamma,
-      sigma: sigmaUsd,
-      k: st.k,
-      timeLeft: horizonS - (i * scenario.stepMs) / 1000,
-    });
-  }
-  symmetricSpread /= Math.max(steps, 1);
+  const quoter = new Quoter(st, sigmaUsd, horizonS, steps, scenario.stepMs);
+  const quoteSize = quoter.quoteSize;
 
   const requote = (step: number, mid: number): void => {
     live.length = 0;
     if (book.status !== 'live') return;
-    const q = account.position / quoteSize;
-    const timeLeft = Math.max(horizonS - (step * scenario.stepMs) / 1000, 0);
-    const quotes =
-      st.kind === 'avellaneda-stoikov'
-        ? inventoryQuotes({ mid, inventory: q, gamma: st.gamma, sigma: sigmaUsd, k: st.k, timeLeft })
-        : symmetricQuotes({ mid, spread: symmetricSpread });
-    const bid = Math.floor(quotes.bid / TICK_USD) * TICK_USD;
-    const ask = Math.ceil(quotes.ask / TICK_USD) * TICK_USD;
+    const quotes = quoter.quotes(step, mid, account.position);
     const bestBid = book.bidPrice(0);
     const bestAsk = book.askPrice(0);
-    if (q < st.maxInventory && bid > 0 && (bestAsk === undefined || bid < bestAsk)) {
-      live.push(queueModel.join({ side: 'buy', price: bid, size: quoteSize }, levelAt('buy', bid)));
+    // Post-only: a quote that would cross the recorded book is not placed.
+    if (quotes.quoteBid && (bestAsk === undefined || quotes.bid < bestAsk)) {
+      live.push(
+        queueModel.join(
+          { side: 'buy', price: quotes.bid, size: quoteSize },
+          book.amountAt('buy', quotes.bid),
+        ),
+      );
       quoted += quoteSize;
     }
-    if (q > -st.maxInventory && (bestBid === undefined || ask > bestBid)) {
-      live.push(queueModel.join({ side: 'sell', price: ask, size: quoteSize }, levelAt('sell', ask)));
+    if (quotes.quoteAsk && (bestBid === undefined || quotes.ask > bestBid)) {
+      live.push(
+        queueModel.join(
+          { side: 'sell', price: quotes.ask, size: quoteSize },
+          book.amountAt('sell', quotes.ask),
+        ),
+      );
       quoted += quoteSize;
     }
   };
@@ -204,10 +180,9 @@ export function runRecordedBacktest(
   });
 }
 
+/** The mid of a live book (none while it is stale or one-sided). */
 function midOf(book: OrderBook): number | undefined {
-  const bid = book.bidPrice(0);
-  const ask = book.askPrice(0);
-  return book.status === 'live' && bid !== undefined && ask !== undefined ? (bid + ask) / 2 : undefined;
+  return book.status === 'live' ? mid(book) : undefined;
 }
 
 /** The scenario file's directory, for a recorded market's relative `file`. */

@@ -30,10 +30,9 @@ import {
   type TakerOrder,
 } from '../sim/generators/flow.js';
 import { gbmPath, hestonPath, mertonPath, type SpotPath } from '../sim/generators/spot.js';
-import { constantLatency, empiricalLatency, type LatencyModel } from '../sim/latency.js';
 import { Rng } from '../sim/random.js';
-import { inventoryQuotes, symmetricQuotes, optimalSpread } from '../strategy/avellaneda-stoikov.js';
 import { buildReport, MakerAccount, type BacktestReport } from './account.js';
+import { latencyOf, Quoter, roundLots, TICK_USD } from './quoter.js';
 import type { MarketModel, Scenario } from './scenario.js';
 
 /** The markets a generator makes. */
@@ -41,8 +40,6 @@ type GeneratedMarket = Exclude<MarketModel, { model: 'recorded' }>;
 
 const MAKER = 'mm';
 const TAKER = 'taker';
-const LOT_USD = 10;
-const TICK_USD = 0.5;
 
 function spotPath(s: Scenario, m: GeneratedMarket, rng: Rng, steps: number): SpotPath {
   const dt = s.stepMs / MS_PER_YEAR;
@@ -58,14 +55,6 @@ function spotPath(s: Scenario, m: GeneratedMarket, rng: Rng, steps: number): Spo
     });
   return hestonPath({ ...common, v0: m.v0, kappa: m.kappa, theta: m.theta, xi: m.xi, rho: m.rho });
 }
-
-function latencyOf(s: Scenario, rng: Rng): LatencyModel {
-  if (s.latency.model === 'constant') return constantLatency(s.latency.ms);
-  const samples = s.latency.samplesMs;
-  return empiricalLatency({ outbound: samples, inbound: samples, rng: rng.stream('latency') });
-}
-
-const roundLots = (usd: number): number => Math.max(LOT_USD, Math.round(usd / LOT_USD) * LOT_USD);
 
 /** Runs `scenario` with `seed` (default the scenario's). */
 export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestReport {
@@ -123,20 +112,8 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   const sigmaUsd =
     ((market.model === 'heston' ? Math.sqrt(market.v0) : market.sigma) * market.s0) /
     Math.sqrt(MS_PER_YEAR / 1000);
-  const horizonS = scenario.durationS;
-  // The symmetric quoter uses the inventory quoter's spread averaged over the run (the paper's convention).
-  let symmetricSpread = 0;
-  for (let i = 0; i < steps; i++) {
-    symmetricSpread += optimalSpread({
-      gamma: st.gamma,
-      sigma: sigmaUsd,
-      k: st.k,
-      timeLeft: horizonS - (i * scenario.stepMs) / 1000,
-    });
-  }
-  symmetricSpread /= Math.max(steps, 1);
-
-  const quoteSize = roundLots(st.quoteSizeUsd);
+  const quoter = new Quoter(st, sigmaUsd, scenario.durationS, steps, scenario.stepMs);
+  const quoteSize = quoter.quoteSize;
   const account = new MakerAccount();
   let quoted = 0;
   let live: string[] = [];
@@ -188,22 +165,12 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   const requote = (step: number, atMs: number): void => {
     for (const id of live) exchange.cancel(id, MAKER, atMs);
     live = [];
-    const mid = path.prices[step] as number;
-    const q = account.position / quoteSize;
-    const timeLeft = Math.max(horizonS - (step * scenario.stepMs) / 1000, 0);
-    const quotes =
-      st.kind === 'avellaneda-stoikov'
-        ? inventoryQuotes({ mid, inventory: q, gamma: st.gamma, sigma: sigmaUsd, k: st.k, timeLeft })
-        : symmetricQuotes({ mid, spread: symmetricSpread });
-    const bid = Math.floor(quotes.bid / TICK_USD) * TICK_USD;
-    const ask = Math.ceil(quotes.ask / TICK_USD) * TICK_USD;
-    for (const [side, price] of [
-      ['buy', bid],
-      ['sell', ask],
+    const quotes = quoter.quotes(step, path.prices[step] as number, account.position);
+    for (const [side, price, allowed] of [
+      ['buy', quotes.bid, quotes.quoteBid],
+      ['sell', quotes.ask, quotes.quoteAsk],
     ] as const) {
-      if (side === 'buy' && q >= st.maxInventory) continue;
-      if (side === 'sell' && q <= -st.maxInventory) continue;
-      if (!(price > 0)) continue;
+      if (!allowed) continue;
       const r = exchange.submit(
         {
           participant: MAKER,

@@ -274,6 +274,13 @@ export class OrderBook implements BookView {
     return this.asks.amounts[this.asks.size - 1 - i];
   }
 
+  /** The amount resting at `price` on the bid (`buy`) or ask (`sell`) side; 0 when no level is there. */
+  amountAt(side: 'buy' | 'sell', price: number): number {
+    const levels = side === 'buy' ? this.bids : this.asks;
+    const at = levels.find(price);
+    return at >= 0 ? (levels.amounts[at] as number) : 0;
+  }
+
   /** The best bid, if any. */
   bestBid(): Level | undefined {
     const i = this.bids.size - 1;

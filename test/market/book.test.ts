@@ -234,6 +234,11 @@ test('after any sequence of valid changes the book equals a naive reference book
         }
         expect(book.status).toBe('live');
         expect(book.top(1000)).toEqual(reference.top());
+        for (let tick = 0; tick <= 200; tick++) {
+          const price = 50_000 + tick * 0.5;
+          expect(book.amountAt('buy', price)).toBe(reference.bids.get(price) ?? 0);
+          expect(book.amountAt('sell', price)).toBe(reference.asks.get(price) ?? 0);
+        }
       },
     ),
     { numRuns: 300 },
