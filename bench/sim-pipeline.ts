@@ -43,6 +43,16 @@ export function pipelineBenchmark(count = 300_000, runs = 3): PipelineFigures {
     edits = 0;
     takerOrders = 0;
     fills = 0;
+    /** Cancels the resting quote of a side and posts one at `price`; the new quote's id (null if it did not rest). */
+    const replace = (id: string | null, side: 'buy' | 'sell', price: number, at: number): string | null => {
+      if (id !== null) exchange.cancel(id, 'mm', at);
+      const r = exchange.submit(
+        { participant: 'mm', instrument: 'BTC-PERPETUAL', side, amount: 100, price, postOnly: true },
+        at,
+      );
+      edits += 1;
+      return r.order.state === 'open' ? r.order.orderId : null;
+    };
     const t0 = snapshot.timestampMs;
     const start = performance.now();
     for (let i = 0; i < changes.length; i++) {
@@ -64,38 +74,12 @@ export function pipelineBenchmark(count = 300_000, runs = 3): PipelineFigures {
       const ask = Math.ceil(q.ask * 2) / 2;
       const at = t0 + i;
       if (bid !== lastBid) {
-        if (bidId !== null) exchange.cancel(bidId, 'mm', at);
-        const r = exchange.submit(
-          {
-            participant: 'mm',
-            instrument: 'BTC-PERPETUAL',
-            side: 'buy',
-            amount: 100,
-            price: bid,
-            postOnly: true,
-          },
-          at,
-        );
-        bidId = r.order.state === 'open' ? r.order.orderId : null;
+        bidId = replace(bidId, 'buy', bid, at);
         lastBid = bid;
-        edits += 1;
       }
       if (ask !== lastAsk) {
-        if (askId !== null) exchange.cancel(askId, 'mm', at);
-        const r = exchange.submit(
-          {
-            participant: 'mm',
-            instrument: 'BTC-PERPETUAL',
-            side: 'sell',
-            amount: 100,
-            price: ask,
-            postOnly: true,
-          },
-          at,
-        );
-        askId = r.order.state === 'open' ? r.order.orderId : null;
+        askId = replace(askId, 'sell', ask, at);
         lastAsk = ask;
-        edits += 1;
       }
       if (i % 20 === 0) {
         const side = (i / 20) % 2 === 0 ? 'buy' : 'sell';
