@@ -34,7 +34,7 @@
  * journaled mark events (`marketFromMark`).
  */
 import { InputError } from '../model/errors.js';
-import { MS_PER_YEAR } from '../model/time.js';
+import { MS_PER_DAY, MS_PER_YEAR } from '../model/time.js';
 import { inverseOptionImpliedVol } from '../pricing/coin.js';
 import { requireInstrument, type InventoryEvent, type MarkEvent } from './events.js';
 import { Ledger } from './ledger.js';
@@ -123,7 +123,7 @@ export function attributePnl(input: AttributionInput, from: MarketState, to: Mar
   if (!(to.timeMs >= from.timeMs)) {
     throw new InputError('to.timeMs', to.timeMs, `a time at or after from.timeMs ${from.timeMs}`);
   }
-  const days = (to.timeMs - from.timeMs) / 86_400_000;
+  const days = (to.timeMs - from.timeMs) / MS_PER_DAY;
   const held = new BookValuation(input.positions);
   const c0 = held.evaluate(from);
   // Copy what the first state gave before the second evaluation overwrites the columns.

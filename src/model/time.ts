@@ -9,6 +9,9 @@ export const MS_PER_DAY = 24 * 3600 * 1000;
  */
 export const MS_PER_YEAR = 365 * MS_PER_DAY;
 
+/** One day in 365-day years. */
+export const YEARS_PER_DAY = 1 / 365;
+
 /**
  * Hour of day (UTC) at which Deribit instruments expire and the daily session settles: 08:00
  * UTC (Deribit API docs, naming section, and support page "Expiration price").

@@ -17,12 +17,10 @@
  * coin (the forward or the index, as the caller decides).
  */
 import { InputError } from '../model/errors.js';
+import { YEARS_PER_DAY } from '../model/time.js';
 import { black76, black76Price } from './black76.js';
 import { impliedVol } from './implied-vol.js';
 import type { Black76Greeks, OptionKind } from './types.js';
-
-/** One day as a fraction of the venue's 365-day year. */
-const YEARS_PER_DAY = 1 / 365;
 
 /** An amount in coin to USD at `usdPerCoin` (the forward for implied vol, the index for display). */
 export function coinToUsd(amountCoin: number, usdPerCoin: number): number {

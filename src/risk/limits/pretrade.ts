@@ -30,11 +30,10 @@ import {
   type Measure,
   type OrderMeasure,
 } from './config.js';
+import { MS_PER_DAY } from '../../model/time.js';
 
 /** An instrument's contribution per unit of amount to each order measure. */
 export type UnitExposure = Readonly<Record<OrderMeasure, number>>;
-
-const MS_PER_DAY = 86_400_000;
 
 /**
  * Per-unit exposures of `instrument` from the market: options from Black-76 at the line's

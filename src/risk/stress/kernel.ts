@@ -16,11 +16,10 @@
  */
 import { logMoneyness } from '../../pricing/black76.js';
 import { normalisedBlackOtm } from '../../pricing/normalised-black.js';
+import { YEARS_PER_DAY } from '../../model/time.js';
 
 /** A shocked vol is floored at one vol point. */
 export const VOL_FLOOR = 0.01;
-
-const YEARS_PER_DAY = 1 / 365;
 
 /** The `workerData` marker of a stress worker thread (`worker.ts`). */
 export const STRESS_WORKER_MARK = 'ballast-stress-worker';

@@ -39,11 +39,11 @@ import type { VolSurface } from '../../vol/surface.js';
 import { requireMarks, type RiskMarket, type RiskPosition } from '../inputs.js';
 import type { Revaluer, Scenario, VolModel } from '../scenario.js';
 import { allocateRow, cellValue, type RowScratch, type StressColumns } from './kernel.js';
+import { YEARS_PER_DAY } from '../../model/time.js';
 
 export { VOL_FLOOR } from './kernel.js';
 
 const VOL_MODELS: readonly VolModel[] = ['sticky-strike', 'sticky-moneyness', 'term-structure'];
-const YEARS_PER_DAY = 1 / 365;
 
 /** Options of `createRevaluer`. */
 export interface RevaluerOptions {
