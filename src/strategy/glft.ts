@@ -218,7 +218,7 @@ function logExpTimesOne(alpha: number, eta: number, maxInventory: number, tau: n
         const a = E[row + l]!;
         if (a === 0) continue;
         const lrow = l * n;
-        for (let j = 0; j < n; j++) P[row + j] += a * E[lrow + j]!;
+        for (let j = 0; j < n; j++) P[row + j] = P[row + j]! + a * E[lrow + j]!;
       }
       for (let j = 0; j < n; j++) if (P[row + j]! > largest) largest = P[row + j]!;
     }
