@@ -33,7 +33,26 @@ export interface BacktestReport {
   /** The quoter does not hedge: no hedge trades, no hedging cost. */
   hedges: number;
   hedging_cost_usd: number;
-  paths: { times_ms: number[]; mid: number[]; inventory_usd: number[]; pnl_usd: number[] };
+  /** Market maker protection triggers, and orders cancelled by cancel-on-disconnect. */
+  mmp_triggers: number;
+  cancelled_on_disconnect: number;
+  /** When a protection fired or the connection dropped or came back, and the quotes it cancelled. */
+  protection_events: ProtectionEvent[];
+  /** Per step; `volume_usd` is the maker's cumulative traded amount (absent for recorded runs). */
+  paths: {
+    times_ms: number[];
+    mid: number[];
+    inventory_usd: number[];
+    pnl_usd: number[];
+    volume_usd?: number[];
+  };
+}
+
+/** A market maker protection trigger, a connection drop (with cancel-on-disconnect's cancels) or a reconnection. */
+export interface ProtectionEvent {
+  type: 'mmp_trigger' | 'disconnect' | 'reconnect';
+  time_ms: number;
+  cancelled: number;
 }
 
 /** Position, cash and fills of the maker. */
@@ -76,6 +95,10 @@ export interface RunRecord {
   mids: number[];
   inventory: number[];
   pnlUsd: number[];
+  /** Counts of the protections that fired (0 when the run has none). */
+  protection?: { mmpTriggers: number; cancelledOnDisconnect: number; events: ProtectionEvent[] };
+  /** Cumulative traded amount per step. */
+  volume?: number[];
 }
 
 /** The report of a run (see `BacktestReport`). */
@@ -117,6 +140,15 @@ export function buildReport(r: RunRecord): BacktestReport {
     inventory_usd: { final: account.position, mean_abs: sumAbs / inventory.length, max_abs: maxAbs },
     hedges: 0,
     hedging_cost_usd: 0,
-    paths: { times_ms: times, mid: mids, inventory_usd: inventory, pnl_usd: pnlUsd },
+    mmp_triggers: r.protection?.mmpTriggers ?? 0,
+    cancelled_on_disconnect: r.protection?.cancelledOnDisconnect ?? 0,
+    protection_events: r.protection?.events ?? [],
+    paths: {
+      times_ms: times,
+      mid: mids,
+      inventory_usd: inventory,
+      pnl_usd: pnlUsd,
+      ...(r.volume === undefined ? {} : { volume_usd: r.volume }),
+    },
   };
 }

@@ -20,9 +20,10 @@
 import { InputError } from '../model/errors.js';
 import { MS_PER_YEAR } from '../model/time.js';
 import { Exchange } from '../sim/exchange/exchange.js';
-import { DERIBIT_FEES, type Fill } from '../sim/exchange/types.js';
+import { DERIBIT_FEES, type Fill, type OrderRequest } from '../sim/exchange/types.js';
 export type { BacktestReport } from './account.js';
 import {
+  burstFlow,
   informedFlow,
   lognormalSize,
   mergeFlows,
@@ -31,7 +32,7 @@ import {
 } from '../sim/generators/flow.js';
 import { gbmPath, hestonPath, mertonPath, type SpotPath } from '../sim/generators/spot.js';
 import { Rng } from '../sim/random.js';
-import { buildReport, MakerAccount, type BacktestReport } from './account.js';
+import { buildReport, MakerAccount, type BacktestReport, type ProtectionEvent } from './account.js';
 import { latencyOf, Quoter, roundLots, TICK_USD } from './quoter.js';
 import type { MarketModel, Scenario } from './scenario.js';
 
@@ -98,6 +99,22 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
       }),
     );
   }
+  if (f.bursts !== undefined && f.bursts.ratePerSecond > 0) {
+    const b = f.bursts;
+    flows.push(
+      burstFlow({
+        rng: rng.stream('bursts'),
+        startMs: scenario.startMs,
+        endMs,
+        burstsPerSecond: b.ratePerSecond,
+        meanOrders: b.meanOrders,
+        meanGapMs: b.meanGapMs,
+        size: lognormalSize(b.sizeUsd, b.sizeLogStd),
+        buyShare: b.buyShare,
+        ...(b.k === undefined ? {} : { k: b.k }),
+      }),
+    );
+  }
   const takers = mergeFlows(...flows);
   const latency = latencyOf(scenario, rng);
   const fees = scenario.fees;
@@ -127,9 +144,58 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
       fill.timestampMs,
     );
   };
+  // Market maker protection and the connection's drops (cancel-on-disconnect when enabled).
+  const baseCurrency = scenario.instrument.split('-')[0] as string;
+  if (st.mmp !== undefined) {
+    exchange.setMmpConfig({
+      participant: MAKER,
+      index: baseCurrency,
+      intervalMs: st.mmp.intervalMs,
+      frozenTimeMs: st.mmp.frozenMs,
+      quantityLimit: st.mmp.quantityLimitUsd,
+    });
+  }
+  let mmpTriggers = 0;
+  const events: ProtectionEvent[] = [];
+  let cancelledOnDisconnect = 0;
+  let connectionNumber = 1;
+  let connection: string | null = `${MAKER}-1`;
+  const connect = (): void => {
+    connection = `${MAKER}-${connectionNumber}`;
+    if (scenario.connection.cancelOnDisconnect) exchange.enableCancelOnDisconnect(MAKER, connection);
+  };
+  connect();
+  const drops = scenario.connection.drops.map((d) => ({
+    downMs: scenario.startMs + d.atS * 1000,
+    upMs: scenario.startMs + (d.atS + d.forS) * 1000,
+  }));
+  let nextDrop = 0;
+  /** Applies the drops and reconnections due by `t`. */
+  const dropsUntil = (t: number): void => {
+    for (;;) {
+      const d = drops[nextDrop];
+      if (d === undefined) return;
+      if (connection !== null && d.downMs <= t) {
+        const cancelled = exchange.disconnect(connection, d.downMs).length;
+        cancelledOnDisconnect += cancelled;
+        events.push({ type: 'disconnect', time_ms: d.downMs, cancelled });
+        connection = null;
+      } else if (connection === null && d.upMs <= t) {
+        connectionNumber += 1;
+        connect();
+        events.push({ type: 'reconnect', time_ms: d.upMs, cancelled: 0 });
+        nextDrop += 1;
+      } else return;
+    }
+  };
+  const connectedAt = (t: number): string | null => {
+    dropsUntil(t);
+    return connection;
+  };
   const times: number[] = [];
   const mids: number[] = [];
   const inventory: number[] = [];
+  const volume: number[] = [];
   const pnlUsd: number[] = [];
 
   // Requotes land after the outbound latency: a queue of (arrival time, step) in time order.
@@ -143,28 +209,44 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     while (nextTaker < takers.length && (takers[nextTaker] as TakerOrder).timestampMs <= t) {
       const o = takers[nextTaker] as TakerOrder;
       nextTaker += 1;
-      const mid = midAtTime(o.timestampMs);
-      const raw = o.side === 'buy' ? mid + o.reach : mid - o.reach;
-      const price =
-        o.side === 'buy' ? Math.floor(raw / TICK_USD) * TICK_USD : Math.ceil(raw / TICK_USD) * TICK_USD;
-      if (!(price > 0)) continue;
-      const result = exchange.submit(
-        {
-          participant: TAKER,
-          instrument: scenario.instrument,
-          side: o.side,
-          amount: roundLots(o.size),
-          price,
-          timeInForce: 'immediate_or_cancel',
-        },
-        o.timestampMs,
-      );
+      dropsUntil(o.timestampMs);
+      const base = {
+        participant: TAKER,
+        instrument: scenario.instrument,
+        side: o.side,
+        amount: roundLots(o.size),
+      };
+      let request: OrderRequest;
+      if (o.reach === Infinity) request = { ...base, type: 'market' };
+      else {
+        const mid = midAtTime(o.timestampMs);
+        const raw = o.side === 'buy' ? mid + o.reach : mid - o.reach;
+        const price =
+          o.side === 'buy' ? Math.floor(raw / TICK_USD) * TICK_USD : Math.ceil(raw / TICK_USD) * TICK_USD;
+        if (!(price > 0)) continue;
+        request = { ...base, price, timeInForce: 'immediate_or_cancel' };
+      }
+      const result = exchange.submit(request, o.timestampMs);
       for (const fill of result.fills) onFill(fill);
+      for (const event of result.events) {
+        if (event.type !== 'mmp_trigger') continue;
+        mmpTriggers += 1;
+        events.push({
+          type: 'mmp_trigger',
+          time_ms: event.timestampMs,
+          cancelled: event.cancelledOrderIds.length,
+        });
+      }
     }
   };
   const requote = (step: number, atMs: number): void => {
+    dropsUntil(atMs);
+    // A requote sent while the connection is down never arrives; one sent while MMP is frozen
+    // is refused by the venue (the quoter does not send it).
+    if (connectedAt(atMs) === null) return;
     for (const id of live) exchange.cancel(id, MAKER, atMs);
     live = [];
+    if (st.mmp !== undefined && exchange.isMmpFrozen(MAKER, baseCurrency, '', atMs)) return;
     const quotes = quoter.quotes(step, path.prices[step] as number, account.position);
     for (const [side, price, allowed] of [
       ['buy', quotes.bid, quotes.quoteBid],
@@ -179,6 +261,8 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
           amount: quoteSize,
           price,
           postOnly: true,
+          connection: connection as string,
+          ...(st.mmp === undefined ? {} : { mmp: true }),
         },
         atMs,
       );
@@ -203,6 +287,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     times.push(t);
     mids.push(mid);
     inventory.push(account.position);
+    volume.push(account.volume);
     pnlUsd.push(account.markCoin(mid) * mid);
     if (step < steps) pending.push({ atMs: t + latency.outbound(), step });
   }
@@ -218,6 +303,8 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     times,
     mids,
     inventory,
+    volume,
     pnlUsd,
+    protection: { mmpTriggers, cancelledOnDisconnect, events },
   });
 }

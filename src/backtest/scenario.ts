@@ -74,6 +74,43 @@ export interface FlowSpec {
   informedShare: number;
   informedRatePerSecond: number;
   informedHorizonMs: number;
+  /** Clustered large orders (`burstFlow`); undefined: none. */
+  bursts: BurstSpec | undefined;
+}
+
+/**
+ * Bursts of large taker orders (`src/sim/generators/flow.ts` `burstFlow`): burst starts per
+ * second, mean orders per burst, mean gap between them, lognormal sizes, the share of buying
+ * bursts, and the reach decay `k` (per USD; undefined: market orders that sweep every quote).
+ */
+export interface BurstSpec {
+  ratePerSecond: number;
+  meanOrders: number;
+  meanGapMs: number;
+  sizeUsd: number;
+  sizeLogStd: number;
+  buyShare: number;
+  k: number | undefined;
+}
+
+/**
+ * Market maker protection on the quotes (`private/set_mmp_config`): within a window of
+ * `intervalMs` from its first fill, traded quantity beyond `quantityLimitUsd` cancels the quotes
+ * and refuses new ones for `frozenMs`.
+ */
+export interface MmpSpec {
+  intervalMs: number;
+  frozenMs: number;
+  quantityLimitUsd: number;
+}
+
+/**
+ * The maker's connection: whether cancel-on-disconnect is on, and when the connection drops
+ * (`atS` seconds into the run, for `forS` seconds: no requote reaches the exchange meanwhile).
+ */
+export interface ConnectionSpec {
+  cancelOnDisconnect: boolean;
+  drops: { atS: number; forS: number }[];
 }
 
 export interface StrategySpec {
@@ -85,6 +122,8 @@ export interface StrategySpec {
   quoteSizeUsd: number;
   /** No quote on the side that would take |inventory| (in quote sizes) beyond this. */
   maxInventory: number;
+  /** Quotes sent as MMP orders under this protection; undefined: plain post-only orders. */
+  mmp: MmpSpec | undefined;
 }
 
 /** Fees as shares of the notional (negative maker = a rebate); default the venue's table. */
@@ -108,6 +147,8 @@ export interface Scenario {
   latency: LatencySpec;
   /** Undefined: the venue's fees for the instrument (`DERIBIT_FEES`). */
   fees: FeeSpec | undefined;
+  /** Default: no drop, cancel-on-disconnect off. */
+  connection: ConnectionSpec;
 }
 
 function parseDocument(text: string, source: string): unknown {
@@ -256,6 +297,7 @@ export function validateScenario(data: unknown): Scenario {
     'strategy',
     'latency',
     'fees',
+    'connection',
   ]);
   const instrument = r.text('instrument');
   if (!/^[A-Z]+-(PERPETUAL|\d{1,2}[A-Z]{3}\d{2})$/.test(instrument)) {
@@ -329,6 +371,7 @@ export function validateScenario(data: unknown): Scenario {
     'informed_share',
     'informed_rate_per_s',
     'informed_horizon_ms',
+    'bursts',
   ]);
   const flow: FlowSpec = {
     ratePerSecond: fr.number('rate_per_s', { min: 0 }),
@@ -338,14 +381,45 @@ export function validateScenario(data: unknown): Scenario {
     informedShare: fr.number('informed_share', { min: 0, max: 1, default: 0 }),
     informedRatePerSecond: fr.number('informed_rate_per_s', { min: 0, default: 0 }),
     informedHorizonMs: fr.number('informed_horizon_ms', { above: 0, default: 10_000 }),
+    bursts: undefined,
   };
-  const sr = r.child('strategy', ['kind', 'gamma', 'k', 'quote_size_usd', 'max_inventory']);
+  if (fr.data.bursts !== undefined) {
+    const br = fr.child('bursts', [
+      'rate_per_s',
+      'mean_orders',
+      'mean_gap_ms',
+      'size_usd',
+      'size_log_std',
+      'buy_share',
+      'k',
+    ]);
+    flow.bursts = {
+      ratePerSecond: br.number('rate_per_s', { min: 0 }),
+      meanOrders: br.number('mean_orders', { min: 1 }),
+      meanGapMs: br.number('mean_gap_ms', { above: 0 }),
+      sizeUsd: br.number('size_usd', { above: 0 }),
+      sizeLogStd: br.number('size_log_std', { min: 0, default: 0 }),
+      buyShare: br.number('buy_share', { min: 0, max: 1, default: 0.5 }),
+      k: br.data.k === undefined ? undefined : br.number('k', { above: 0 }),
+    };
+  }
+  const sr = r.child('strategy', ['kind', 'gamma', 'k', 'quote_size_usd', 'max_inventory', 'mmp']);
+  let mmp: MmpSpec | undefined;
+  if (sr.data.mmp !== undefined) {
+    const mr2 = sr.child('mmp', ['interval_ms', 'frozen_ms', 'quantity_limit_usd']);
+    mmp = {
+      intervalMs: mr2.number('interval_ms', { above: 0 }),
+      frozenMs: mr2.number('frozen_ms', { above: 0 }),
+      quantityLimitUsd: mr2.number('quantity_limit_usd', { above: 0 }),
+    };
+  }
   const strategy: StrategySpec = {
     kind: sr.text('kind', ['avellaneda-stoikov', 'symmetric']) as StrategySpec['kind'],
     gamma: sr.number('gamma', { above: 0 }),
     k: sr.number('k', { above: 0 }),
     quoteSizeUsd: sr.number('quote_size_usd', { above: 0 }),
     maxInventory: sr.number('max_inventory', { min: 0, integer: true, default: 20 }),
+    mmp,
   };
   const lr = r.child('latency', ['model', 'ms', 'samples_ms']);
   const latencyModel = lr.text('model', ['constant', 'empirical']);
@@ -370,6 +444,32 @@ export function validateScenario(data: unknown): Scenario {
       taker: fe.number('taker', { min: -0.01, max: 0.01 }),
     };
   }
+  const connection: ConnectionSpec = { cancelOnDisconnect: false, drops: [] };
+  if (r.data.connection !== undefined) {
+    const cr = r.child('connection', ['cancel_on_disconnect', 'drops']);
+    const cod = cr.data.cancel_on_disconnect ?? false;
+    if (typeof cod !== 'boolean')
+      throw new InputError('connection.cancel_on_disconnect', cod, 'true or false');
+    connection.cancelOnDisconnect = cod;
+    const drops = cr.data.drops ?? [];
+    if (!Array.isArray(drops)) throw new InputError('connection.drops', drops, 'a list of {at_s, for_s}');
+    let lastEnd = -Infinity;
+    drops.forEach((d: unknown, i) => {
+      if (d === null || typeof d !== 'object' || Array.isArray(d))
+        throw new InputError(`connection.drops.${i}`, d, 'an object {at_s, for_s}');
+      const dr = new Reader(`connection.drops.${i}`, d as Record<string, unknown>, ['at_s', 'for_s']);
+      const atS = dr.number('at_s', { min: 0 });
+      const forS = dr.number('for_s', { above: 0 });
+      if (atS < lastEnd)
+        throw new InputError(
+          `connection.drops.${i}.at_s`,
+          atS,
+          `a time after the previous drop ends (${lastEnd} s)`,
+        );
+      lastEnd = atS + forS;
+      connection.drops.push({ atS, forS });
+    });
+  }
   const durationS = r.number('duration_s', { above: 0 });
   const stepMs = r.number('step_ms', { above: 0, integer: true });
   if (durationS * 1000 < stepMs)
@@ -386,5 +486,6 @@ export function validateScenario(data: unknown): Scenario {
     strategy,
     latency,
     fees,
+    connection,
   };
 }

@@ -17,6 +17,18 @@ const path = join(dir, 'scenario.yaml');
 writeFileSync(path, SCENARIO);
 
 describe('ballast backtest', () => {
+  it('runs the committed protected scenario: MMP triggers and cancel-on-disconnect reported per seed', async () => {
+    const text = readFileSync(join(repoRoot, 'scenarios/as-btc-perpetual-protected.yaml'), 'utf8');
+    const short = join(dir, 'protected.yaml');
+    // The first drop (900 s) inside a 1,000 s run.
+    writeFileSync(short, text.replace('duration_s: 3600', 'duration_s: 1000'));
+    const result = await runCli(['backtest', '--scenario', short]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /protections:\n {2}seed 1: \d+ MMP trigger\(s\); 1 drop\(s\), \d+ order\(s\) cancelled on disconnect/,
+    );
+  });
+
   it('prints the same bytes for the same seed, other bytes for another seed', async () => {
     const a = await runCli(['backtest', '--scenario', path, '--json']);
     const b = await runCli(['backtest', '--scenario', path, '--json']);

@@ -193,6 +193,16 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
             '',
             `P&L USD mean ${pnl.mean.toFixed(2)}, std ${pnl.std.toFixed(2)} over ${reports.length} run(s)`,
           );
+          const guarded = reports.filter((r) => r.protection_events.length > 0);
+          if (guarded.length > 0) {
+            lines.push('', 'protections:');
+            for (const r of guarded) {
+              const drops = r.protection_events.filter((e) => e.type === 'disconnect').length;
+              lines.push(
+                `  seed ${r.seed}: ${r.mmp_triggers} MMP trigger(s); ${drops} drop(s), ${r.cancelled_on_disconnect} order(s) cancelled on disconnect`,
+              );
+            }
+          }
           if (variants.length > 1) {
             lines.push('', 'by sweep combination:');
             for (const v of perVariant) {
