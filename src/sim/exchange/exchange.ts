@@ -38,6 +38,15 @@
  *   or |net vega| exceeds its limit, the participant's open MMP orders of that index and group
  *   are cancelled (other orders stay), new MMP orders are refused (`mmp_frozen`) for
  *   `frozenTimeMs` (0: until `resetMmp`), and an `mmp_trigger` event is emitted.
+ * - Mass quotes (`massQuote`, venue `private/mass_quote`): one quote per participant,
+ *   instrument, side and MMP group. A quote replaces the previous one of the same key: an edit
+ *   of the open order (its new open amount is the quote's amount; a price change or an increase
+ *   loses queue priority as any edit), else a new post-only MMP order in the group. Amount 0
+ *   cancels. The group must have an MMP config for the instrument's index; a frozen group
+ *   refuses new quotes (`mmp_frozen`). Each side is validated on its own and errors are listed
+ *   per side, the rest of the request goes through; a failed edit leaves the previous quote in
+ *   place. The entry's `quote_set_id` is kept as the order's label. Not modelled: the venue's
+ *   requirement that cancel-on-disconnect be enabled, `max_quote_quantity`, rate limits.
  * - Cancel-on-disconnect: enabled per connection, with scope `connection` (cancels the
  *   orders sent on that connection) or `account` (all the participant's orders).
  * - Settlement at a caller-supplied delivery price (the 30-minute time-averaged index): open
@@ -59,6 +68,9 @@ import {
   type ExchangeEvent,
   type FeeSchedule,
   type Fill,
+  type MassQuoteError,
+  type MassQuoteRequest,
+  type MassQuoteResult,
   type MmpConfig,
   type MmpTriggerEvent,
   type Order,
@@ -68,6 +80,7 @@ import {
   type SettlementEvent,
   type Side,
   type UnitGreeks,
+  VENUE_ERROR_CODES,
 } from './types.js';
 
 /** The account fees are paid to. */
@@ -236,6 +249,8 @@ export class Exchange {
   private readonly orders = new Map<string, LiveOrder>();
   private readonly accounts = new Map<string, Account>();
   private readonly mmp = new Map<string, MmpState>();
+  /** Open quote order id by participant, instrument, side and MMP group (mass quotes). */
+  private readonly quoteOrders = new Map<string, string>();
   private readonly connections = new Map<string, { participant: string; scope: 'connection' | 'account' }>();
   private nextOrderId = 1;
   private nextTradeId = 1;
@@ -503,6 +518,124 @@ export class Exchange {
   isMmpFrozen(participant: string, index: string, group: string, atMs: number): boolean {
     const state = this.mmp.get(mmpKey(participant, index, group));
     return state !== undefined && state.frozenUntilMs !== null && atMs < state.frozenUntilMs;
+  }
+
+  // ---------------------------------------------------------------- mass quotes
+
+  /**
+   * A mass quote (`private/mass_quote`) of `participant` at `atMs`: see the module notes. The
+   * request's shape is validated (`InputError`); per-side problems come back in `errors`.
+   */
+  massQuote(participant: string, request: MassQuoteRequest, atMs: number): MassQuoteResult {
+    this.advance(atMs);
+    if (typeof participant !== 'string' || participant === '' || participant === EXCHANGE_ACCOUNT)
+      throw new InputError('participant', participant, 'a participant id');
+    if (request === null || typeof request !== 'object')
+      throw new InputError('request', request, 'an object');
+    if (typeof request.quote_id !== 'string') throw new InputError('quote_id', request.quote_id, 'a string');
+    if (typeof request.mmp_group !== 'string' || request.mmp_group === '')
+      throw new InputError('mmp_group', request.mmp_group, 'a non-empty MMP group name');
+    if (!Array.isArray(request.quotes)) throw new InputError('quotes', request.quotes, 'an array of quotes');
+    const group = request.mmp_group;
+    const result: MassQuoteResult = {
+      quote_id: request.quote_id,
+      orders: [],
+      trades: [],
+      errors: [],
+      events: [],
+    };
+    const seen = new Set<string>();
+    request.quotes.forEach((entry, q) => {
+      if (entry === null || typeof entry !== 'object' || typeof entry.instrument_name !== 'string')
+        throw new InputError(`quotes[${q}].instrument_name`, entry?.instrument_name, 'an instrument name');
+      for (const side of ['bid', 'ask'] as const) {
+        const quote = entry[side];
+        if (quote === undefined) continue;
+        if (quote === null || typeof quote !== 'object')
+          throw new InputError(`quotes[${q}].${side}`, quote, 'an object {price, amount}');
+        const error = (reason: RejectReason, detail: string): void => {
+          const e: MassQuoteError = {
+            instrument_name: entry.instrument_name,
+            side,
+            error: { message: reason, code: VENUE_ERROR_CODES[reason], detail },
+          };
+          result.errors.push(e);
+        };
+        const key = mmpKey(participant, entry.instrument_name, `${side}\u0000${group}`);
+        if (seen.has(key)) {
+          error(
+            'unsupported_arg_combination',
+            `${entry.instrument_name} ${side} quoted twice in one request`,
+          );
+          continue;
+        }
+        seen.add(key);
+        const existingId = this.quoteOrders.get(key);
+        const existing = existingId === undefined ? undefined : this.orders.get(existingId);
+        if (existing === undefined && existingId !== undefined) this.quoteOrders.delete(key);
+        if (quote.amount === 0) {
+          if (existing !== undefined) {
+            this.cancelOrder(existing, 'user', atMs);
+            this.quoteOrders.delete(key);
+            result.orders.push({ ...existing.view });
+          }
+          continue;
+        }
+        let inst: Instrument;
+        try {
+          inst = this.instrumentOf(entry.instrument_name, atMs);
+        } catch (e) {
+          if (!(e instanceof Rejection)) throw e;
+          error(e.reason, e.detail);
+          continue;
+        }
+        if (!this.mmp.has(mmpKey(participant, inst.details.base, group))) {
+          error('mmp_group_not_configured', `no MMP config for ${inst.details.base} group ${group}`);
+          continue;
+        }
+        if (existing !== undefined) {
+          const amount =
+            typeof quote.amount === 'number' ? quote.amount + existing.view.filledAmount : quote.amount;
+          const r = this.edit(existing.view.orderId, participant, { amount, price: quote.price }, atMs);
+          if (r.rejectReason !== null) error(r.rejectReason, r.detail ?? '');
+          else {
+            if (r.order !== null) result.orders.push(r.order);
+            result.trades.push(...r.fills);
+            result.events.push(...r.events);
+          }
+          continue;
+        }
+        const r = this.submit(
+          {
+            participant,
+            instrument: entry.instrument_name,
+            side: side === 'bid' ? 'buy' : 'sell',
+            amount: quote.amount,
+            price: quote.price,
+            postOnly: true,
+            mmp: true,
+            mmpGroup: group,
+            ...(entry.quote_set_id === undefined ? {} : { label: entry.quote_set_id }),
+          },
+          atMs,
+        );
+        if (r.order.state === 'rejected') {
+          error(r.order.rejectReason as RejectReason, r.order.detail ?? '');
+          continue;
+        }
+        if (this.orders.has(r.order.orderId)) this.quoteOrders.set(key, r.order.orderId);
+        result.orders.push(r.order);
+        result.trades.push(...r.fills);
+        result.events.push(...r.events);
+      }
+    });
+    return result;
+  }
+
+  /** The open quote of a participant for an instrument, side and MMP group, if any (a copy). */
+  openQuote(participant: string, instrument: string, side: 'bid' | 'ask', group: string): Order | undefined {
+    const id = this.quoteOrders.get(mmpKey(participant, instrument, `${side}\u0000${group}`));
+    return id === undefined ? undefined : this.getOrder(id);
   }
 
   // ---------------------------------------------------------------- connections

@@ -22,7 +22,7 @@ export type OrderState = 'open' | 'partially_filled' | 'filled' | 'cancelled' | 
 
 /**
  * Why an order was refused: the venue's error message (Deribit API v2 error table; codes in
- * `VENUE_ERROR_CODES`). `mmp_frozen` and `reduce_only` are this simulator's names for cases the
+ * `VENUE_ERROR_CODES`). `mmp_frozen`, `mmp_group_not_configured` and `reduce_only` are this simulator's names for cases the
  * venue reports with a code we could not confirm; everything else is the venue's own name.
  */
 export type RejectReason =
@@ -40,7 +40,8 @@ export type RejectReason =
   | 'unsupported_arg_combination'
   | 'order_not_found'
   | 'not_owner_of_order'
-  | 'mmp_frozen';
+  | 'mmp_frozen'
+  | 'mmp_group_not_configured';
 
 /**
  * Deribit error codes of the reasons, where known (API v2 error table and client libraries that
@@ -63,6 +64,7 @@ export const VENUE_ERROR_CODES: Readonly<Record<RejectReason, number | null>> = 
   order_not_found: 10004,
   not_owner_of_order: null,
   mmp_frozen: null,
+  mmp_group_not_configured: null,
 };
 
 /** Why an open order was cancelled. */
@@ -261,5 +263,49 @@ export type ExchangeEvent =
 export interface ActionResult {
   order: Order;
   fills: Fill[];
+  events: ExchangeEvent[];
+}
+
+/**
+ * Mass quotes (`private/mass_quote`; Deribit API docs,
+ * https://docs.deribit.com/api-reference/trading/private-mass_quote and "Mass Quotes
+ * Specifications", https://docs.deribit.com/articles/mass-quotes-specifications). Field names
+ * are the venue's: a request carries one `mmp_group` and a `quote_id`; each entry names an
+ * instrument and a `bid` and/or an `ask` with `price` and `amount` (amount 0 cancels that
+ * side); `quote_set_id` tags entries for targeted cancellation.
+ */
+export interface MassQuoteSide {
+  price: number;
+  amount: number;
+}
+
+/** One instrument's quote in a mass quote. */
+export interface MassQuoteEntry {
+  instrument_name: string;
+  quote_set_id?: string;
+  bid?: MassQuoteSide;
+  ask?: MassQuoteSide;
+}
+
+/** The parameters of `private/mass_quote` the simulator uses. */
+export interface MassQuoteRequest {
+  quote_id: string;
+  mmp_group: string;
+  quotes: MassQuoteEntry[];
+}
+
+/** A per-side error of a mass quote (venue `errors[]`: instrument, `bid`/`ask`, error). */
+export interface MassQuoteError {
+  instrument_name: string;
+  side: 'bid' | 'ask';
+  error: { message: RejectReason; code: number | null; detail: string };
+}
+
+/** Result of a mass quote: orders placed or edited (copies), trades, per-side errors, events. */
+export interface MassQuoteResult {
+  quote_id: string;
+  orders: Order[];
+  trades: Fill[];
+  errors: MassQuoteError[];
   events: ExchangeEvent[];
 }
