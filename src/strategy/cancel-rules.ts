@@ -13,7 +13,8 @@
  *   (`depthImbalance`) of src/market/metrics.ts; bids outweighing asks pull the asks (the price
  *   is likelier to rise into them), and the reverse;
  * - markouts of own fills: a fill's markout at horizon h is `mid(t + h) - price` for our buy,
- *   `price - mid(t + h)` for our sell (per unit); the rule averages them per unit volume,
+ *   `price - mid(t + h)` for our sell (per unit), the mid being the instrument's own (fed by
+ *   `onMid` under its name) prevailing at `t + h`; the rule averages them per unit volume,
  *   `sum(size x markout) / sum(size)`, over the last `fills` resolved fills of each of our
  *   sides, and pulls that side when the mean is <= `threshold` (negative: we lose);
  * - VPIN (D. Easley, M. Lopez de Prado, M. O'Hara, "Flow toxicity and liquidity in a
