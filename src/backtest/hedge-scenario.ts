@@ -47,7 +47,8 @@ class Fields {
     allowed: readonly string[],
   ) {
     for (const key of Object.keys(data)) {
-      if (!allowed.includes(key)) throw new InputError(this.at(key), data[key], `no such field (${allowed.join(', ')})`);
+      if (!allowed.includes(key))
+        throw new InputError(this.at(key), data[key], `no such field (${allowed.join(', ')})`);
     }
   }
 
@@ -60,7 +61,10 @@ class Fields {
     return this.path === '' ? key : `${this.path}.${key}`;
   }
 
-  number(key: string, o: { above?: number; min?: number; integer?: boolean; nonZero?: boolean; default?: number } = {}): number {
+  number(
+    key: string,
+    o: { above?: number; min?: number; integer?: boolean; nonZero?: boolean; default?: number } = {},
+  ): number {
     const v = this.data[key] ?? o.default;
     const ok =
       typeof v === 'number' &&
@@ -82,7 +86,11 @@ class Fields {
   text(key: string, choices?: readonly string[], fallback?: string): string {
     const v = this.data[key] ?? fallback;
     if (typeof v !== 'string' || v === '' || (choices !== undefined && !choices.includes(v)))
-      throw new InputError(this.at(key), v, choices === undefined ? 'a non-empty string' : `one of ${choices.join(', ')}`);
+      throw new InputError(
+        this.at(key),
+        v,
+        choices === undefined ? 'a non-empty string' : `one of ${choices.join(', ')}`,
+      );
     return v;
   }
 
@@ -116,7 +124,11 @@ export function validateHedgeScenario(data: unknown): HedgeScenario {
   const paths = top.number('paths', { integer: true, min: 2 });
   const stepMinutes = top.number('step_minutes', { above: 0, default: 1 });
   const m = top.child('market', ['s0', 'sigma', 'mu']);
-  const market = { s0: m.number('s0', { above: 0 }), sigma: m.number('sigma', { above: 0 }), mu: m.number('mu', { default: 0 }) };
+  const market = {
+    s0: m.number('s0', { above: 0 }),
+    sigma: m.number('sigma', { above: 0 }),
+    mu: m.number('mu', { default: 0 }),
+  };
   const o = top.child('option', ['type', 'strike', 'expiry_days', 'amount']);
   const option = {
     type: o.text('type', ['call', 'put']) as 'call' | 'put',
@@ -148,7 +160,11 @@ export function validateHedgeScenario(data: unknown): HedgeScenario {
   const list = sw.data.interval_minutes;
   if (!Array.isArray(list) || list.length === 0)
     throw new InputError('sweep.interval_minutes', list, 'a non-empty list of minutes');
-  const items = new Fields('sweep.interval_minutes', Object.fromEntries(list.map((v, i) => [String(i), v])), list.map((_, i) => String(i)));
+  const items = new Fields(
+    'sweep.interval_minutes',
+    Object.fromEntries(list.map((v, i) => [String(i), v])),
+    list.map((_, i) => String(i)),
+  );
   const sweepIntervals = list.map((_, i) => multipleOfStep(items, String(i), stepMinutes));
   const steps = (option.expiryDays * 24 * 60) / stepMinutes;
   if (Math.abs(steps - Math.round(steps)) > 1e-9)
@@ -166,7 +182,8 @@ export function validateHedgeScenario(data: unknown): HedgeScenario {
 function multipleOfStep(f: Fields, key: string, stepMinutes: number): number {
   const v = f.number(key, { above: 0 });
   const k = v / stepMinutes;
-  if (Math.abs(k - Math.round(k)) > 1e-9) throw new InputError(f.at(key), v, `a multiple of step_minutes (${stepMinutes})`);
+  if (Math.abs(k - Math.round(k)) > 1e-9)
+    throw new InputError(f.at(key), v, `a multiple of step_minutes (${stepMinutes})`);
   return v;
 }
 
@@ -176,7 +193,11 @@ export function parseHedgeScenario(text: string, source = 'scenario'): HedgeScen
   try {
     data = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new InputError(source, text.slice(0, 80), `JSON or YAML (${error instanceof Error ? error.message : String(error)})`);
+    throw new InputError(
+      source,
+      text.slice(0, 80),
+      `JSON or YAML (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   return validateHedgeScenario(data);
 }

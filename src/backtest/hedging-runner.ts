@@ -66,7 +66,13 @@ export interface PolicyResult {
 }
 
 /** Black-Scholes (zero rate) delta and gamma of one unit, and price. */
-function bs(type: 'call' | 'put', s: number, k: number, tau: number, sigma: number): [number, number, number] {
+function bs(
+  type: 'call' | 'put',
+  s: number,
+  k: number,
+  tau: number,
+  sigma: number,
+): [number, number, number] {
   const sd = sigma * Math.sqrt(tau);
   const d1 = (Math.log(s / k) + 0.5 * sd * sd) / sd;
   const d2 = d1 - sd;
@@ -79,21 +85,25 @@ function bs(type: 'call' | 'put', s: number, k: number, tau: number, sigma: numb
 /** Checks a study's fields; throws `InputError` naming the field. */
 export function checkHedgingStudy(s: HedgingStudy): void {
   if (!Number.isSafeInteger(s.seed)) throw new InputError('seed', s.seed, 'an integer');
-  if (!Number.isSafeInteger(s.paths) || s.paths < 2) throw new InputError('paths', s.paths, 'an integer >= 2');
-  if (!(s.stepMinutes > 0)) throw new InputError('step_minutes', s.stepMinutes, 'a positive number of minutes');
+  if (!Number.isSafeInteger(s.paths) || s.paths < 2)
+    throw new InputError('paths', s.paths, 'an integer >= 2');
+  if (!(s.stepMinutes > 0))
+    throw new InputError('step_minutes', s.stepMinutes, 'a positive number of minutes');
   if (!(s.market.s0 > 0)) throw new InputError('market.s0', s.market.s0, 'a positive price');
   if (!(s.market.sigma > 0)) throw new InputError('market.sigma', s.market.sigma, 'a positive volatility');
   if (!Number.isFinite(s.market.mu)) throw new InputError('market.mu', s.market.mu, 'a finite number');
   if (s.option.type !== 'call' && s.option.type !== 'put')
     throw new InputError('option.type', s.option.type, 'call or put');
   if (!(s.option.strike > 0)) throw new InputError('option.strike', s.option.strike, 'a positive price');
-  if (!(s.option.expiryDays > 0)) throw new InputError('option.expiry_days', s.option.expiryDays, 'a positive number');
+  if (!(s.option.expiryDays > 0))
+    throw new InputError('option.expiry_days', s.option.expiryDays, 'a positive number');
   if (!Number.isFinite(s.option.amount) || s.option.amount === 0)
     throw new InputError('option.amount', s.option.amount, 'a non-zero number');
   const steps = (s.option.expiryDays * 24 * 60) / s.stepMinutes;
   if (Math.abs(steps - Math.round(steps)) > 1e-9)
     throw new InputError('step_minutes', s.stepMinutes, 'a step that divides the option life');
-  if (!(s.proportionalCost >= 0)) throw new InputError('costs.proportional', s.proportionalCost, 'a number >= 0');
+  if (!(s.proportionalCost >= 0))
+    throw new InputError('costs.proportional', s.proportionalCost, 'a number >= 0');
   if (!(s.riskAversion > 0)) throw new InputError('risk_aversion', s.riskAversion, 'a positive number');
 }
 
@@ -121,7 +131,8 @@ export function runHedgingStudy(study: HedgingStudy, policies: readonly HedgingP
     p.kind === 'fixed-interval' ? intervalSteps(p.intervalMinutes, study.stepMinutes, `sweep[${i}]`) : 0,
   );
   policies.forEach((p, i) => {
-    if (p.kind === 'band' && !(p.band >= 0)) throw new InputError(`policies[${i}].band`, p.band, 'a number >= 0');
+    if (p.kind === 'band' && !(p.band >= 0))
+      throw new InputError(`policies[${i}].band`, p.band, 'a number >= 0');
   });
   const [, , premium] = bs(option.type, market.s0, option.strike, T, market.sigma);
   const results = policies.map((policy) => ({
@@ -134,7 +145,14 @@ export function runHedgingStudy(study: HedgingStudy, policies: readonly HedgingP
   const bandWw = new Float64Array(steps);
   const root = new Rng(study.seed);
   for (let p = 0; p < study.paths; p++) {
-    const path = gbmPath({ rng: root.stream(`path-${p}`), s0: market.s0, mu: market.mu, sigma: market.sigma, dt, steps });
+    const path = gbmPath({
+      rng: root.stream(`path-${p}`),
+      s0: market.s0,
+      mu: market.mu,
+      sigma: market.sigma,
+      dt,
+      steps,
+    });
     const s = path.prices;
     for (let i = 0; i < steps; i++) {
       const tau = T - i * dt;
@@ -167,7 +185,10 @@ export function runHedgingStudy(study: HedgingStudy, policies: readonly HedgingP
           const band = policy.kind === 'band' ? policy.band : bandWw[i]!;
           const dev = h - target;
           if (Math.abs(dev) > band) {
-            next = policy.kind === 'band' && policy.rehedgeTo === 'target' ? target : target + Math.sign(dev) * band;
+            next =
+              policy.kind === 'band' && policy.rehedgeTo === 'target'
+                ? target
+                : target + Math.sign(dev) * band;
           }
         }
         if (next !== h) {

@@ -56,7 +56,8 @@ export class HedgeExecutor {
     startMs: number,
   ) {
     if (side !== 1 && side !== -1) throw new InputError('side', side, '1 (buy) or -1 (sell)');
-    if (!(amount > 0) || !Number.isFinite(amount)) throw new InputError('amount', amount, 'a positive amount');
+    if (!(amount > 0) || !Number.isFinite(amount))
+      throw new InputError('amount', amount, 'a positive amount');
     if (!(config.passiveMs >= 0)) throw new InputError('passiveMs', config.passiveMs, 'a number of ms >= 0');
     if (!Number.isSafeInteger(config.maxRequotes) || config.maxRequotes < 0)
       throw new InputError('maxRequotes', config.maxRequotes, 'an integer >= 0');
@@ -89,7 +90,8 @@ export class HedgeExecutor {
       throw new InputError('book', [e.bestBid, e.bestAsk], 'a positive bid at or below the ask');
     if (!(e.index > 0)) throw new InputError('index', e.index, 'a positive price');
     if (this.stateValue === 'done') return [];
-    if (this.stateValue === 'passive' && e.nowMs - this.startMs >= this.config.passiveMs) this.stateValue = 'crossing';
+    if (this.stateValue === 'passive' && e.nowMs - this.startMs >= this.config.passiveMs)
+      this.stateValue = 'crossing';
     const limit = this.limitPrice(e.index);
     if (this.stateValue === 'passive') {
       const own = this.side === 1 ? e.bestBid : e.bestAsk;

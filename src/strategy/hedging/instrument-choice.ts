@@ -92,5 +92,6 @@ function finite(field: string, v: number): void {
 }
 
 function nonNegative(field: string, v: number): void {
-  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new InputError(field, v, 'a finite number >= 0');
+  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
+    throw new InputError(field, v, 'a finite number >= 0');
 }

@@ -50,7 +50,9 @@ export function whalleyWilmottHalfWidth(i: WhalleyWilmottInput): number {
   finite('rate', rate);
   const tau = i.timeToExpiry ?? 0;
   if (!(tau >= 0) || !Number.isFinite(tau)) throw new InputError('timeToExpiry', tau, 'a finite number >= 0');
-  return Math.cbrt((1.5 * Math.exp(-rate * tau) * i.proportionalCost * i.spot * i.gamma * i.gamma) / i.riskAversion);
+  return Math.cbrt(
+    (1.5 * Math.exp(-rate * tau) * i.proportionalCost * i.spot * i.gamma * i.gamma) / i.riskAversion,
+  );
 }
 
 /** Where a band policy re-hedges to: the band's nearest edge, or the target itself. */
@@ -122,7 +124,8 @@ export function createHedgePolicy(config: HedgePolicyConfig): HedgePolicy {
       whalleyWilmottHalfWidth({ spot: 1, gamma: 0, proportionalCost, riskAversion, rate: rate ?? 0 });
       return {
         decide(i) {
-          if (i.spot === undefined) throw new InputError('spot', i.spot, 'the spot for the Whalley-Wilmott band');
+          if (i.spot === undefined)
+            throw new InputError('spot', i.spot, 'the spot for the Whalley-Wilmott band');
           if (i.gamma === undefined) throw new InputError('gamma', i.gamma, 'the position gamma');
           const h = whalleyWilmottHalfWidth({
             spot: i.spot,
@@ -147,5 +150,6 @@ function finite(field: string, v: number): void {
 }
 
 function positive(field: string, v: number): void {
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new InputError(field, v, 'a positive finite number');
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+    throw new InputError(field, v, 'a positive finite number');
 }

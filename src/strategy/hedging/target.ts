@@ -87,7 +87,11 @@ export interface BookDelta {
  * Share of an expiring option's exposure still open at `nowMs`: 1 before the settlement window,
  * `(expiry - now) / window` inside it, 0 at and after expiry.
  */
-export function remainingExposureShare(expiryMs: number, nowMs: number, windowMs = SETTLEMENT_WINDOW_MS): number {
+export function remainingExposureShare(
+  expiryMs: number,
+  nowMs: number,
+  windowMs = SETTLEMENT_WINDOW_MS,
+): number {
   if (!Number.isFinite(expiryMs)) throw new InputError('expiryMs', expiryMs, 'a finite time, ms');
   if (!Number.isFinite(nowMs)) throw new InputError('nowMs', nowMs, 'a finite time, ms');
   if (!(windowMs > 0) || !Number.isFinite(windowMs))
@@ -142,13 +146,15 @@ export function bookDelta(
     throw new InputError('delta', kind, 'premium-adjusted or black');
   const windowMs = config.settlementWindowMs ?? SETTLEMENT_WINDOW_MS;
   const rate = config.rate ?? 0;
-  if (!Number.isFinite(collateralCoin)) throw new InputError('collateralCoin', collateralCoin, 'a finite number');
+  if (!Number.isFinite(collateralCoin))
+    throw new InputError('collateralCoin', collateralCoin, 'a finite number');
   let optionDelta = 0;
   let marks = 0;
   options.forEach((o, i) => {
     if (!Number.isFinite(o.amount)) throw new InputError(`options[${i}].amount`, o.amount, 'a finite number');
     optionDelta += o.amount * optionDeltaPerContract(o, nowMs, kind, windowMs, rate);
-    if (config.target === 'usd-neutral' && kind === 'premium-adjusted') marks += o.amount * coinPrice(o, nowMs, rate);
+    if (config.target === 'usd-neutral' && kind === 'premium-adjusted')
+      marks += o.amount * coinPrice(o, nowMs, rate);
   });
   let futureDelta = 0;
   futures.forEach((f, i) => {
@@ -159,5 +165,10 @@ export function bookDelta(
     futureDelta += f.amountUsd / f.price;
   });
   const collateral = config.target === 'usd-neutral' ? collateralCoin + marks : 0;
-  return { options: optionDelta, futures: futureDelta, collateral, total: optionDelta + futureDelta + collateral };
+  return {
+    options: optionDelta,
+    futures: futureDelta,
+    collateral,
+    total: optionDelta + futureDelta + collateral,
+  };
 }
