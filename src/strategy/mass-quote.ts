@@ -151,7 +151,7 @@ export class MassQuoteBuilder {
     const requests: MassQuoteRequest[] = [];
     this.groups.forEach((group, l) => {
       if (!canQuote(group)) return;
-      const level = levels[l] ?? [];
+      const level: readonly QuoteLevel[] = levels[l] ?? [];
       const live = this.live.get(group) as Map<string, { bid?: Live; ask?: Live }>;
       const entries: MassQuoteEntry[] = [];
       const seen = new Set<string>();
