@@ -161,6 +161,8 @@ export class OptionsQuoter {
   private readonly carry: Float64Array;
   private readonly years: Float64Array;
   private readonly strike: Float64Array;
+  private readonly logStrike: Float64Array;
+  private readonly expiryLogForward: Float64Array;
   private readonly multiplier: Float64Array;
   private readonly lot: Float64Array;
   private readonly minPrice: Float64Array;
@@ -219,6 +221,8 @@ export class OptionsQuoter {
     this.expiryForward = new Float64Array(ne);
     this.expiryShift = new Float64Array(ne);
     this.strike = new Float64Array(n);
+    this.logStrike = new Float64Array(n);
+    this.expiryLogForward = new Float64Array(ne);
     this.multiplier = new Float64Array(n);
     this.lot = new Float64Array(n);
     this.minPrice = new Float64Array(n);
@@ -229,6 +233,7 @@ export class OptionsQuoter {
     this.details.forEach((d, i) => {
       this.expiryIndex[i] = expiries.indexOf(d.expiryMs as number);
       this.strike[i] = d.strike as number;
+      this.logStrike[i] = Math.log(d.strike as number);
       isCall[i] = d.optionType === 'call' ? 1 : 0;
       this.multiplier[i] = d.multiplier ?? 1;
       this.lot[i] = d.minTradeAmount ?? d.contractSize;
@@ -337,6 +342,7 @@ export class OptionsQuoter {
     const totalShift = -c.totalVegaSkewVol * clip1(vegaTotal / lim.vegaTotal);
     for (let e = 0; e < ne; e++) {
       this.expiryForward[e] = spot * (this.carry[e] as number);
+      this.expiryLogForward[e] = Math.log(this.expiryForward[e] as number);
       const use = clip1((vegaByExpiry[e] as number) / (lim.vegaPerExpiry[e] as number));
       this.expiryShift[e] = totalShift - c.vegaSkewVol * use;
     }
@@ -353,7 +359,8 @@ export class OptionsQuoter {
       const f = this.expiryForward[e] as number;
       const t = this.years[e] as number;
       forward[i] = f;
-      const sigma = Math.sqrt(surface.totalVariance(Math.log((this.strike[i] as number) / f), t) / t);
+      const k = (this.logStrike[i] as number) - (this.expiryLogForward[e] as number);
+      const sigma = Math.sqrt(surface.totalVariance(k, t) / t);
       out.surfaceVol[i] = sigma;
       const centre = sigma + (this.expiryShift[e] as number);
       midVol[i] = centre;
