@@ -36,6 +36,17 @@ export interface BacktestReport {
   /** Market maker protection triggers, and orders cancelled by cancel-on-disconnect. */
   mmp_triggers: number;
   cancelled_on_disconnect: number;
+  /**
+   * Sessions (`session_s`): each one's final inventory (before it is closed at the mid) and P&L in
+   * USD, and over them the standard deviation of the final inventory and the mean P&L.
+   */
+  sessions: {
+    count: number;
+    final_inventory_usd: number[];
+    pnl_usd: number[];
+    final_inventory_std_usd: number;
+    pnl_mean_usd: number;
+  };
   /** When a protection fired or the connection dropped or came back, and the quotes it cancelled. */
   protection_events: ProtectionEvent[];
   /** Per step; `volume_usd` is the maker's cumulative traded amount (absent for recorded runs). */
@@ -74,6 +85,15 @@ export class MakerAccount {
     this.fills.push({ timestampMs, side, price, amount });
   }
 
+  /**
+   * Closes the position at `mid` as a session ends: no fee, not a fill, no volume; the coin P&L
+   * at `mid` is unchanged by it.
+   */
+  flatten(mid: number): void {
+    this.coinIn -= this.position / mid;
+    this.position = 0;
+  }
+
   /** The coin P&L of the fills at `mid`, fees paid. */
   markCoin(mid: number): number {
     return this.coinIn - this.position / mid - this.feesCoin;
@@ -99,6 +119,22 @@ export interface RunRecord {
   protection?: { mmpTriggers: number; cancelledOnDisconnect: number; events: ProtectionEvent[] };
   /** Cumulative traded amount per step. */
   volume?: number[];
+  /** Each session's final inventory (before it is closed at the mid) and P&L, USD. */
+  sessions?: { final_inventory_usd: number[]; pnl_usd: number[] };
+}
+
+function sessionFigures(s: { final_inventory_usd: number[]; pnl_usd: number[] }): BacktestReport['sessions'] {
+  const n = s.final_inventory_usd.length;
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+  const m = mean(s.final_inventory_usd);
+  const variance = n > 1 ? s.final_inventory_usd.reduce((a, x) => a + (x - m) ** 2, 0) / (n - 1) : 0;
+  return {
+    count: n,
+    final_inventory_usd: s.final_inventory_usd,
+    pnl_usd: s.pnl_usd,
+    final_inventory_std_usd: Math.sqrt(variance),
+    pnl_mean_usd: mean(s.pnl_usd),
+  };
 }
 
 /** The report of a run (see `BacktestReport`). */
@@ -143,6 +179,9 @@ export function buildReport(r: RunRecord): BacktestReport {
     mmp_triggers: r.protection?.mmpTriggers ?? 0,
     cancelled_on_disconnect: r.protection?.cancelledOnDisconnect ?? 0,
     protection_events: r.protection?.events ?? [],
+    sessions: sessionFigures(
+      r.sessions ?? { final_inventory_usd: [account.position], pnl_usd: [pnlCoin * finalMid] },
+    ),
     paths: {
       times_ms: times,
       mid: mids,

@@ -22,8 +22,8 @@
  * and every swept interval on the same paths, the best interval (lowest objective, see
  * `hedging-runner.ts`) and whether the policy beats it.
  */
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../model/errors.js';
+import { Fields, parseDocument } from './fields.js';
 import { runHedgingStudy, type HedgingPolicySpec, type HedgingStudy } from './hedging-runner.js';
 
 export interface HedgeScenario {
@@ -34,69 +34,6 @@ export interface HedgeScenario {
   policy: HedgingPolicySpec;
   /** Fixed intervals swept, minutes. */
   sweepIntervals: number[];
-}
-
-/**
- * Reads fields of one object and names problems by their dotted path. (A local copy of the idea
- * of `scenario.ts`'s reader, which that module does not export.)
- */
-class Fields {
-  constructor(
-    readonly path: string,
-    readonly data: Record<string, unknown>,
-    allowed: readonly string[],
-  ) {
-    for (const key of Object.keys(data)) {
-      if (!allowed.includes(key))
-        throw new InputError(this.at(key), data[key], `no such field (${allowed.join(', ')})`);
-    }
-  }
-
-  static of(path: string, v: unknown, allowed: readonly string[]): Fields {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InputError(path, v, 'an object');
-    return new Fields(path, v as Record<string, unknown>, allowed);
-  }
-
-  at(key: string): string {
-    return this.path === '' ? key : `${this.path}.${key}`;
-  }
-
-  number(
-    key: string,
-    o: { above?: number; min?: number; integer?: boolean; nonZero?: boolean; default?: number } = {},
-  ): number {
-    const v = this.data[key] ?? o.default;
-    const ok =
-      typeof v === 'number' &&
-      Number.isFinite(v) &&
-      (o.above === undefined || v > o.above) &&
-      (o.min === undefined || v >= o.min) &&
-      (o.integer !== true || Number.isSafeInteger(v)) &&
-      (o.nonZero !== true || v !== 0);
-    if (!ok) {
-      const parts = [o.integer === true ? 'an integer' : 'a number'];
-      if (o.above !== undefined) parts.push(`> ${o.above}`);
-      if (o.min !== undefined) parts.push(`>= ${o.min}`);
-      if (o.nonZero === true) parts.push('not 0');
-      throw new InputError(this.at(key), v, parts.join(' '));
-    }
-    return v;
-  }
-
-  text(key: string, choices?: readonly string[], fallback?: string): string {
-    const v = this.data[key] ?? fallback;
-    if (typeof v !== 'string' || v === '' || (choices !== undefined && !choices.includes(v)))
-      throw new InputError(
-        this.at(key),
-        v,
-        choices === undefined ? 'a non-empty string' : `one of ${choices.join(', ')}`,
-      );
-    return v;
-  }
-
-  child(key: string, allowed: readonly string[]): Fields {
-    return Fields.of(this.at(key), this.data[key], allowed);
-  }
 }
 
 /** Validates a parsed `kind: hedging` document; throws `InputError` naming the dotted path. */
@@ -189,17 +126,7 @@ function multipleOfStep(f: Fields, key: string, stepMinutes: number): number {
 
 /** Reads a hedging scenario's text (JSON when it starts with `{`, YAML otherwise). */
 export function parseHedgeScenario(text: string, source = 'scenario'): HedgeScenario {
-  let data: unknown;
-  try {
-    data = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new InputError(
-      source,
-      text.slice(0, 80),
-      `JSON or YAML (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-  return validateHedgeScenario(data);
+  return validateHedgeScenario(parseDocument(text, source));
 }
 
 export interface PolicyFigures {
@@ -243,29 +170,31 @@ function figures(r: PolicyFigures): PolicyFigures {
   };
 }
 
-/** Runs the scenario over `seeds` seeds (seed, seed + 1, ...): a JSON-ready report. */
-export function runHedgeScenario(scenario: HedgeScenario, seeds: number): HedgeScenarioReport {
-  if (!Number.isSafeInteger(seeds) || seeds < 1) throw new InputError('seeds', seeds, 'an integer >= 1');
+/** The policy and every swept interval for one seed, on the same paths. */
+export function runHedgeSeed(scenario: HedgeScenario, seed: number): HedgeSeedReport {
   const policies: HedgingPolicySpec[] = [
     scenario.policy,
     ...scenario.sweepIntervals.map((m) => ({ kind: 'fixed-interval' as const, intervalMinutes: m })),
   ];
-  const reports: HedgeSeedReport[] = [];
-  for (let i = 0; i < seeds; i++) {
-    const seed = scenario.study.seed + i;
-    const [main, ...swept] = runHedgingStudy({ ...scenario.study, seed }, policies);
-    const intervals = swept.map((r, j) => ({ intervalMinutes: scenario.sweepIntervals[j]!, ...figures(r) }));
-    let best = intervals[0]!;
-    for (const x of intervals) if (x.objective < best.objective) best = x;
-    reports.push({
-      seed,
-      policy: figures(main!),
-      intervals,
-      bestIntervalMinutes: best.intervalMinutes,
-      bestIntervalObjective: best.objective,
-      policyWins: main!.objective < best.objective,
-    });
-  }
+  const [main, ...swept] = runHedgingStudy({ ...scenario.study, seed }, policies);
+  const intervals = swept.map((r, j) => ({ intervalMinutes: scenario.sweepIntervals[j]!, ...figures(r) }));
+  let best = intervals[0]!;
+  for (const x of intervals) if (x.objective < best.objective) best = x;
+  return {
+    seed,
+    policy: figures(main!),
+    intervals,
+    bestIntervalMinutes: best.intervalMinutes,
+    bestIntervalObjective: best.objective,
+    policyWins: main!.objective < best.objective,
+  };
+}
+
+/** The report of a scenario from its seeds' reports (in seed order). */
+export function hedgeScenarioReport(
+  scenario: HedgeScenario,
+  reports: HedgeSeedReport[],
+): HedgeScenarioReport {
   const wins = reports.filter((r) => r.policyWins).length;
   return {
     name: scenario.name,
@@ -274,6 +203,14 @@ export function runHedgeScenario(scenario: HedgeScenario, seeds: number): HedgeS
     objective: 'mean(cost) + (risk_aversion / 2) * var(hedged P&L), USD',
     seeds: reports,
     wins,
-    holds: wins >= Math.ceil(0.8 * seeds),
+    holds: wins >= Math.ceil(0.8 * reports.length),
   };
+}
+
+/** Runs the scenario over `seeds` seeds (seed, seed + 1, ...) on this thread: a JSON-ready report. */
+export function runHedgeScenario(scenario: HedgeScenario, seeds: number): HedgeScenarioReport {
+  if (!Number.isSafeInteger(seeds) || seeds < 1) throw new InputError('seeds', seeds, 'an integer >= 1');
+  const reports: HedgeSeedReport[] = [];
+  for (let i = 0; i < seeds; i++) reports.push(runHedgeSeed(scenario, scenario.study.seed + i));
+  return hedgeScenarioReport(scenario, reports);
 }

@@ -57,6 +57,12 @@ export function runRecordedBacktest(
   const market = scenario.market;
   if (market.model !== 'recorded') throw new InputError('market.model', market.model, 'recorded');
   if (events.length === 0) throw new InputError('events', 0, 'at least one event');
+  if (scenario.sessionS !== scenario.durationS)
+    throw new InputError(
+      'session_s',
+      scenario.sessionS,
+      `the run's length (${scenario.durationS} s) for recorded data`,
+    );
   const rng = new Rng(seed);
   const latency = latencyOf(scenario, rng);
   const queueModel = market.queue === 'probabilistic' ? probabilisticQueue() : riskAverseQueue;

@@ -129,7 +129,8 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   const sigmaUsd =
     ((market.model === 'heston' ? Math.sqrt(market.v0) : market.sigma) * market.s0) /
     Math.sqrt(MS_PER_YEAR / 1000);
-  const quoter = new Quoter(st, sigmaUsd, scenario.durationS, steps, scenario.stepMs);
+  const sessionSteps = Math.round((scenario.sessionS * 1000) / scenario.stepMs);
+  const quoter = new Quoter(st, sigmaUsd, scenario.sessionS, sessionSteps, scenario.stepMs);
   const quoteSize = quoter.quoteSize;
   const account = new MakerAccount();
   let quoted = 0;
@@ -192,6 +193,8 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     dropsUntil(t);
     return connection;
   };
+  const sessions = { final_inventory_usd: [] as number[], pnl_usd: [] as number[] };
+  let sessionStartPnl = 0;
   const times: number[] = [];
   const mids: number[] = [];
   const inventory: number[] = [];
@@ -284,6 +287,14 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     }
     fireTakersUntil(t);
     const mid = path.prices[step] as number;
+    if (step > 0 && step % sessionSteps === 0) {
+      // A session ends: its inventory and P&L are recorded, and (but for the last) it closes at the mid.
+      const pnl = account.markCoin(mid) * mid;
+      sessions.final_inventory_usd.push(account.position);
+      sessions.pnl_usd.push(pnl - sessionStartPnl);
+      if (step < steps) account.flatten(mid);
+      sessionStartPnl = account.markCoin(mid) * mid;
+    }
     times.push(t);
     mids.push(mid);
     inventory.push(account.position);
@@ -306,5 +317,6 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     volume,
     pnlUsd,
     protection: { mmpTriggers, cancelledOnDisconnect, events },
+    sessions,
   });
 }

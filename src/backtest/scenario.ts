@@ -22,8 +22,8 @@
  * runs for every combination (the cartesian product, in the order written), each combination
  * validated as a whole scenario (`parseScenarioSweep`).
  */
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../model/errors.js';
+import { Fields, parseDocument } from './fields.js';
 
 export type MarketModel =
   | { model: 'gbm'; s0: number; sigma: number; mu: number }
@@ -114,7 +114,13 @@ export interface ConnectionSpec {
 }
 
 export interface StrategySpec {
-  kind: 'avellaneda-stoikov' | 'symmetric';
+  /**
+   * `avellaneda-stoikov` (finite horizon: the run's end), `as-stationary` (the paper's
+   * infinite-horizon form, inventory bound `max_inventory`), `glft` (Gueant-Lehalle-Fernandez-Tapia's
+   * closed-form approximation; `form: exact` takes their model's asymptotic quotes with the bound),
+   * or `symmetric` (a fixed spread around the mid: that of `spread_of`).
+   */
+  kind: 'avellaneda-stoikov' | 'as-stationary' | 'glft' | 'symmetric';
   /** Risk aversion, per USD of inventory risk: inventory counted in quote sizes. */
   gamma: number;
   /** The fill-intensity decay the quoter assumes, per USD. */
@@ -122,6 +128,14 @@ export interface StrategySpec {
   quoteSizeUsd: number;
   /** No quote on the side that would take |inventory| (in quote sizes) beyond this. */
   maxInventory: number;
+  /** The fill intensity at the mid the quoter assumes, per second (GLFT's A); needed by `glft`. */
+  a: number | undefined;
+  /** `as-stationary`'s discount omega, per second; default the paper's `gamma^2 sigma^2 (qMax + 1)^2 / 2`. */
+  omega: number | undefined;
+  /** GLFT: the closed-form approximation (default) or the exact asymptotic quotes. */
+  form: 'approx' | 'exact';
+  /** The symmetric quoter's spread: the AS spread averaged over the run (default) or GLFT's at q = 0. */
+  spreadOf: 'avellaneda-stoikov' | 'glft';
   /** Quotes sent as MMP orders under this protection; undefined: plain post-only orders. */
   mmp: MmpSpec | undefined;
 }
@@ -140,6 +154,12 @@ export interface Scenario {
   instrument: string;
   startMs: number;
   durationS: number;
+  /**
+   * Session length, s (default the run): the finite-horizon quoter's T, and the inventory left
+   * at each session's end is closed at the mid (no fee, not counted as a fill) so the next one
+   * starts flat; the report gives each session's final inventory and P&L.
+   */
+  sessionS: number;
   stepMs: number;
   market: MarketModel;
   flow: FlowSpec;
@@ -151,17 +171,14 @@ export interface Scenario {
   connection: ConnectionSpec;
 }
 
-function parseDocument(text: string, source: string): unknown {
-  try {
-    return text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new InputError(
-      source,
-      text.slice(0, 80),
-      `JSON or YAML (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
+/** The kind a scenario document names: `quoting` (this module's, the default) or `hedging` (`hedge-scenario.ts`). */
+export function scenarioKind(data: unknown): string {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'quoting';
+  const kind = (data as Record<string, unknown>).kind;
+  return typeof kind === 'string' ? kind : 'quoting';
 }
+
+export { parseDocument };
 
 /** Reads a scenario's text (JSON when it starts with `{`, YAML otherwise); a `sweep` is refused here. */
 export function parseScenario(text: string, source = 'scenario'): Scenario {
@@ -222,75 +239,19 @@ function setPath(doc: Record<string, unknown>, path: string, value: unknown): vo
   node[keys[keys.length - 1] as string] = value;
 }
 
-class Reader {
-  constructor(
-    readonly path: string,
-    readonly data: Record<string, unknown>,
-    readonly allowed: readonly string[],
-  ) {
-    for (const key of Object.keys(data)) {
-      if (!allowed.includes(key))
-        throw new InputError(this.at(key), data[key], `no such field (${allowed.join(', ')})`);
-    }
-  }
-
-  at(key: string): string {
-    return this.path === '' ? key : `${this.path}.${key}`;
-  }
-
-  number(
-    key: string,
-    options: { min?: number; max?: number; above?: number; integer?: boolean; default?: number } = {},
-  ): number {
-    const v = this.data[key] ?? options.default;
-    const ok =
-      typeof v === 'number' &&
-      Number.isFinite(v) &&
-      (options.min === undefined || v >= options.min) &&
-      (options.max === undefined || v <= options.max) &&
-      (options.above === undefined || v > options.above) &&
-      (options.integer !== true || Number.isSafeInteger(v));
-    if (!ok) {
-      const parts = [options.integer === true ? 'an integer' : 'a number'];
-      if (options.min !== undefined) parts.push(`>= ${options.min}`);
-      if (options.above !== undefined) parts.push(`> ${options.above}`);
-      if (options.max !== undefined) parts.push(`<= ${options.max}`);
-      throw new InputError(this.at(key), v, parts.join(' '));
-    }
-    return v;
-  }
-
-  text(key: string, choices?: readonly string[]): string {
-    const v = this.data[key];
-    if (typeof v !== 'string' || v === '' || (choices !== undefined && !choices.includes(v))) {
-      throw new InputError(
-        this.at(key),
-        v,
-        choices === undefined ? 'a non-empty string' : `one of ${choices.join(', ')}`,
-      );
-    }
-    return v;
-  }
-
-  child(key: string, allowed: readonly string[]): Reader {
-    const v = this.data[key];
-    if (v === null || typeof v !== 'object' || Array.isArray(v))
-      throw new InputError(this.at(key), v, 'an object');
-    return new Reader(this.at(key), v as Record<string, unknown>, allowed);
-  }
-}
-
 /** Validates a parsed scenario (see the module comment); throws `InputError` naming the path. */
 export function validateScenario(data: unknown): Scenario {
   if (data === null || typeof data !== 'object' || Array.isArray(data))
     throw new InputError('scenario', data, 'an object');
-  const r = new Reader('', data as Record<string, unknown>, [
+  const r = new Fields('', data as Record<string, unknown>, [
+    'kind',
     'name',
     'description',
     'seed',
     'instrument',
     'start',
     'duration_s',
+    'session_s',
     'step_ms',
     'market',
     'flow',
@@ -299,6 +260,7 @@ export function validateScenario(data: unknown): Scenario {
     'fees',
     'connection',
   ]);
+  r.text('kind', ['quoting'], 'quoting');
   const instrument = r.text('instrument');
   if (!/^[A-Z]+-(PERPETUAL|\d{1,2}[A-Z]{3}\d{2})$/.test(instrument)) {
     throw new InputError(
@@ -403,7 +365,18 @@ export function validateScenario(data: unknown): Scenario {
       k: br.data.k === undefined ? undefined : br.number('k', { above: 0 }),
     };
   }
-  const sr = r.child('strategy', ['kind', 'gamma', 'k', 'quote_size_usd', 'max_inventory', 'mmp']);
+  const sr = r.child('strategy', [
+    'kind',
+    'gamma',
+    'k',
+    'a',
+    'omega',
+    'form',
+    'spread_of',
+    'quote_size_usd',
+    'max_inventory',
+    'mmp',
+  ]);
   let mmp: MmpSpec | undefined;
   if (sr.data.mmp !== undefined) {
     const mr2 = sr.child('mmp', ['interval_ms', 'frozen_ms', 'quantity_limit_usd']);
@@ -414,13 +387,39 @@ export function validateScenario(data: unknown): Scenario {
     };
   }
   const strategy: StrategySpec = {
-    kind: sr.text('kind', ['avellaneda-stoikov', 'symmetric']) as StrategySpec['kind'],
+    kind: sr.text('kind', [
+      'avellaneda-stoikov',
+      'as-stationary',
+      'glft',
+      'symmetric',
+    ]) as StrategySpec['kind'],
     gamma: sr.number('gamma', { above: 0 }),
     k: sr.number('k', { above: 0 }),
+    a: sr.data.a === undefined ? undefined : sr.number('a', { above: 0 }),
+    omega: sr.data.omega === undefined ? undefined : sr.number('omega', { above: 0 }),
+    form: (sr.data.form === undefined
+      ? 'approx'
+      : sr.text('form', ['approx', 'exact'])) as StrategySpec['form'],
+    spreadOf: (sr.data.spread_of === undefined
+      ? 'avellaneda-stoikov'
+      : sr.text('spread_of', ['avellaneda-stoikov', 'glft'])) as StrategySpec['spreadOf'],
     quoteSizeUsd: sr.number('quote_size_usd', { above: 0 }),
     maxInventory: sr.number('max_inventory', { min: 0, integer: true, default: 20 }),
     mmp,
   };
+  const needsA = strategy.kind === 'glft' || (strategy.kind === 'symmetric' && strategy.spreadOf === 'glft');
+  if (needsA && strategy.a === undefined)
+    throw new InputError(
+      'strategy.a',
+      undefined,
+      'the fill intensity at the mid, per second (GLFT needs it)',
+    );
+  if (strategy.kind === 'as-stationary' && strategy.maxInventory < 1)
+    throw new InputError(
+      'strategy.max_inventory',
+      strategy.maxInventory,
+      'an inventory bound >= 1 (as-stationary)',
+    );
   const lr = r.child('latency', ['model', 'ms', 'samples_ms']);
   const latencyModel = lr.text('model', ['constant', 'empirical']);
   let latency: LatencySpec;
@@ -457,7 +456,7 @@ export function validateScenario(data: unknown): Scenario {
     drops.forEach((d: unknown, i) => {
       if (d === null || typeof d !== 'object' || Array.isArray(d))
         throw new InputError(`connection.drops.${i}`, d, 'an object {at_s, for_s}');
-      const dr = new Reader(`connection.drops.${i}`, d as Record<string, unknown>, ['at_s', 'for_s']);
+      const dr = new Fields(`connection.drops.${i}`, d as Record<string, unknown>, ['at_s', 'for_s']);
       const atS = dr.number('at_s', { min: 0 });
       const forS = dr.number('for_s', { above: 0 });
       if (atS < lastEnd)
@@ -474,12 +473,19 @@ export function validateScenario(data: unknown): Scenario {
   const stepMs = r.number('step_ms', { above: 0, integer: true });
   if (durationS * 1000 < stepMs)
     throw new InputError('duration_s', durationS, `at least one step (${stepMs} ms)`);
+  const sessionS = r.number('session_s', { above: 0, default: durationS });
+  const sessionSteps = (sessionS * 1000) / stepMs;
+  if (!Number.isSafeInteger(sessionSteps))
+    throw new InputError('session_s', sessionS, `a whole number of steps (${stepMs} ms)`);
+  if (!Number.isSafeInteger(durationS / sessionS))
+    throw new InputError('session_s', sessionS, `a divisor of duration_s (${durationS} s)`);
   return {
     name: r.text('name'),
     seed: r.number('seed', { min: 0, integer: true }),
     instrument,
     startMs,
     durationS,
+    sessionS,
     stepMs,
     market,
     flow,

@@ -5,9 +5,10 @@
  */
 import { locateWorker, startWorkerPool } from '../engine/worker-pool.js';
 import { InputError } from '../model/errors.js';
+import type { HedgeScenario, HedgeSeedReport } from './hedge-scenario.js';
 import type { BacktestReport } from './runner.js';
 import type { Scenario } from './scenario.js';
-import { SWEEP_WORKER_MARK, type SweepTask } from './sweep-worker.js';
+import { SWEEP_WORKER_MARK, type HedgeTask, type SweepTask, type WorkerTask } from './sweep-worker.js';
 
 /** Options of `runSweep`. */
 export interface SweepOptions {
@@ -18,10 +19,25 @@ export interface SweepOptions {
 }
 
 /** Runs every (scenario, seed) job on worker threads; the reports in job order. */
-export async function runSweep(
-  jobs: readonly SweepTask[],
+export function runSweep(jobs: readonly SweepTask[], options: SweepOptions = {}): Promise<BacktestReport[]> {
+  return runJobs<BacktestReport>(jobs, options);
+}
+
+/** Runs the seeds of a hedging study on worker threads; the seeds' reports in seed order. */
+export function runHedgeSweep(
+  scenario: HedgeScenario,
+  seeds: number,
   options: SweepOptions = {},
-): Promise<BacktestReport[]> {
+): Promise<HedgeSeedReport[]> {
+  if (!Number.isSafeInteger(seeds) || seeds < 1) throw new InputError('seeds', seeds, 'an integer >= 1');
+  const jobs: HedgeTask[] = Array.from({ length: seeds }, (_, i) => ({
+    hedge: scenario,
+    seed: scenario.study.seed + i,
+  }));
+  return runJobs<HedgeSeedReport>(jobs, options);
+}
+
+async function runJobs<R>(jobs: readonly WorkerTask[], options: SweepOptions): Promise<R[]> {
   if (jobs.length === 0) throw new InputError('jobs', 0, 'at least one job');
   const url = locateWorker(
     import.meta.url,
@@ -29,16 +45,16 @@ export async function runSweep(
     ['./backtest/sweep-worker.js', '../backtest/sweep-worker.js', './sweep-worker.js'],
     "'backtest/sweep-worker': 'src/backtest/sweep-worker.ts'",
   );
-  const pool = await startWorkerPool<SweepTask, BacktestReport>(url, SWEEP_WORKER_MARK, options.workers);
+  const pool = await startWorkerPool<WorkerTask, R>(url, SWEEP_WORKER_MARK, options.workers);
   try {
-    const results: BacktestReport[] = new Array<BacktestReport>(jobs.length);
+    const results: R[] = new Array<R>(jobs.length);
     let next = 0;
     let done = 0;
     // Each worker takes the next job when it finishes one.
     const lane = async (w: number): Promise<void> => {
       while (next < jobs.length) {
         const i = next++;
-        results[i] = await pool.run(w, jobs[i] as SweepTask);
+        results[i] = await pool.run(w, jobs[i] as WorkerTask);
         done += 1;
         options.onProgress?.(done, jobs.length);
       }

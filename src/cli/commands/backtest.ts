@@ -2,7 +2,8 @@
  * `ballast backtest --scenario FILE [--seeds N] [--json] [--html FILE] [--paths]`: runs a
  * scenario file (`src/backtest/scenario.ts`, `docs/backtest.md`) for its seed, or for N seeds
  * from it, and prints every run's figures and their summary; the same seed gives the same bytes.
- * `--html` writes the report with charts (P&L, inventory, mid) of the first seed.
+ * `--html` writes the report with charts (P&L, inventory, mid) of the first seed. A
+ * `kind: hedging` file (`src/backtest/hedge-scenario.ts`) runs the hedging study instead.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
@@ -11,9 +12,20 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { htmlReport } from '../../backtest/chart.js';
 import { runBacktest, type BacktestReport } from '../../backtest/runner.js';
 import { loadRecordedEvents, runRecordedBacktest, scenarioDir } from '../../backtest/recorded-runner.js';
-import { parseScenarioSweep, type RecordedMarket, type ScenarioVariant } from '../../backtest/scenario.js';
+import {
+  hedgeScenarioReport,
+  validateHedgeScenario,
+  type HedgeScenario,
+} from '../../backtest/hedge-scenario.js';
+import {
+  parseDocument,
+  parseScenarioSweep,
+  scenarioKind,
+  type RecordedMarket,
+  type ScenarioVariant,
+} from '../../backtest/scenario.js';
 import type { MarketEvent } from '../../market/events.js';
-import { runSweep, seedJobs } from '../../backtest/sweep.js';
+import { runHedgeSweep, runSweep, seedJobs } from '../../backtest/sweep.js';
 import { InputFileError } from '../jsonl.js';
 
 /** Mean figures over runs. */
@@ -39,6 +51,49 @@ function meanStd(xs: readonly number[]): { mean: number; std: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
   return { mean, std };
+}
+
+/** Progress on stderr when it is a terminal: a bar of runs done. */
+function progressBar(done: number, total: number): void {
+  if (process.stderr.isTTY !== true) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs`);
+  if (done === total) process.stderr.write('\r\x1b[K');
+}
+
+/** A hedging study (`kind: hedging`): every seed on worker threads, the JSON report or a table. */
+async function runHedging(
+  scenario: HedgeScenario,
+  options: { seeds: number; workers?: number; json?: boolean },
+  setExitCode: (code: number) => void,
+): Promise<void> {
+  const seeds = await runHedgeSweep(scenario, options.seeds, {
+    onProgress: progressBar,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+  });
+  const report = hedgeScenarioReport(scenario, seeds);
+  if (options.json === true) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    const lines = [
+      `${report.name}: ${report.policy.kind} against the best of ${scenario.sweepIntervals.length} fixed intervals, ${seeds.length} seed(s)`,
+      `objective: ${report.objective}`,
+      '',
+      'seed   policy objective   cost    P&L std   best interval  its objective   cost    P&L std  policy wins',
+    ];
+    for (const r of report.seeds) {
+      const best = r.intervals.find(
+        (x) => x.intervalMinutes === r.bestIntervalMinutes,
+      ) as (typeof r.intervals)[number];
+      lines.push(
+        `${String(r.seed).padEnd(7)}${r.policy.objective.toFixed(0).padStart(16)}${r.policy.meanCost.toFixed(0).padStart(8)}${r.policy.pnlStd.toFixed(0).padStart(10)}${`${r.bestIntervalMinutes} min`.padStart(15)}${best.objective.toFixed(0).padStart(15)}${best.meanCost.toFixed(0).padStart(8)}${best.pnlStd.toFixed(0).padStart(10)}  ${r.policyWins ? 'yes' : 'no'}`,
+      );
+    }
+    lines.push('', `the policy wins on ${report.wins} of ${report.seeds.length} seed(s)`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  setExitCode(0);
 }
 
 export function registerBacktest(program: Command, setExitCode: (code: number) => void): void {
@@ -87,17 +142,14 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
         } catch {
           throw new InputFileError(options.scenario, 'cannot read the scenario file');
         }
+        const document = parseDocument(text, options.scenario);
+        if (scenarioKind(document) === 'hedging') {
+          await runHedging(validateHedgeScenario(document), options, setExitCode);
+          return;
+        }
         const variants = parseScenarioSweep(text, options.scenario);
         const scenario = (variants[0] as ScenarioVariant).scenario;
-        const tty = process.stderr.isTTY === true;
-        const progress = (done: number, total: number): void => {
-          if (!tty) return;
-          const width = 30;
-          const filled = Math.round((done / total) * width);
-          process.stderr.write(
-            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs`,
-          );
-        };
+        const progress = progressBar;
         // One run on this thread; more on worker threads (the same reports, in job order):
         // every sweep combination, each for every seed.
         const jobs = variants.flatMap((v) => seedJobs(v.scenario, options.seeds));
@@ -130,7 +182,6 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
                   ...(options.workers === undefined ? {} : { workers: options.workers }),
                 });
         }
-        if (tty && jobs.length > 1) process.stderr.write('\r\x1b[K');
         const summarize = (rs: readonly BacktestReport[]): SweepSummary => {
           const pnl = meanStd(rs.map((r) => r.pnl_usd));
           return {
