@@ -6,9 +6,16 @@
 import { locateWorker, startWorkerPool } from '../engine/worker-pool.js';
 import { InputError } from '../model/errors.js';
 import type { HedgeScenario, HedgeSeedReport } from './hedge-scenario.js';
+import type { OptionsScenario, OptionsSeedReport } from './options-scenario.js';
 import type { BacktestReport } from './runner.js';
 import type { Scenario } from './scenario.js';
-import { SWEEP_WORKER_MARK, type HedgeTask, type SweepTask, type WorkerTask } from './sweep-worker.js';
+import {
+  SWEEP_WORKER_MARK,
+  type HedgeTask,
+  type OptionsTask,
+  type SweepTask,
+  type WorkerTask,
+} from './sweep-worker.js';
 
 /** Options of `runSweep`. */
 export interface SweepOptions {
@@ -35,6 +42,20 @@ export function runHedgeSweep(
     seed: scenario.study.seed + i,
   }));
   return runJobs<HedgeSeedReport>(jobs, options);
+}
+
+/** Runs the seeds of an options quoting study on worker threads; the seeds' reports in seed order. */
+export function runOptionsSweep(
+  scenario: OptionsScenario,
+  seeds: number,
+  options: SweepOptions = {},
+): Promise<OptionsSeedReport[]> {
+  if (!Number.isSafeInteger(seeds) || seeds < 1) throw new InputError('seeds', seeds, 'an integer >= 1');
+  const jobs: OptionsTask[] = Array.from({ length: seeds }, (_, i) => ({
+    options: scenario,
+    seed: scenario.seed + i,
+  }));
+  return runJobs<OptionsSeedReport>(jobs, options);
 }
 
 async function runJobs<R>(jobs: readonly WorkerTask[], options: SweepOptions): Promise<R[]> {

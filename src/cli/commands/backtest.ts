@@ -3,7 +3,9 @@
  * scenario file (`src/backtest/scenario.ts`, `docs/backtest.md`) for its seed, or for N seeds
  * from it, and prints every run's figures and their summary; the same seed gives the same bytes.
  * `--html` writes the report with charts (P&L, inventory, mid) of the first seed. A
- * `kind: hedging` file (`src/backtest/hedge-scenario.ts`) runs the hedging study instead.
+ * `kind: hedging` file (`src/backtest/hedge-scenario.ts`) runs the hedging study instead, a
+ * `kind: options` file (`src/backtest/options-scenario.ts`, `docs/options-backtest.md`) the
+ * book-level against per-option options quoting study.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
@@ -18,6 +20,12 @@ import {
   type HedgeScenario,
 } from '../../backtest/hedge-scenario.js';
 import {
+  optionsScenarioReport,
+  validateOptionsScenario,
+  type OptionsModeFigures,
+  type OptionsScenario,
+} from '../../backtest/options-scenario.js';
+import {
   parseDocument,
   parseScenarioSweep,
   scenarioKind,
@@ -25,7 +33,7 @@ import {
   type ScenarioVariant,
 } from '../../backtest/scenario.js';
 import type { MarketEvent } from '../../market/events.js';
-import { runHedgeSweep, runSweep, seedJobs } from '../../backtest/sweep.js';
+import { runHedgeSweep, runOptionsSweep, runSweep, seedJobs } from '../../backtest/sweep.js';
 import { InputFileError } from '../jsonl.js';
 
 /** Mean figures over runs. */
@@ -96,6 +104,54 @@ async function runHedging(
   setExitCode(0);
 }
 
+/**
+ * An options quoting study (`kind: options`): every seed on worker threads, the JSON report or a
+ * table of both quoters' max |vega| per expiry and in total, breach, contracts and P&L.
+ */
+async function runOptions(
+  scenario: OptionsScenario,
+  options: { seeds: number; workers?: number; json?: boolean },
+  setExitCode: (code: number) => void,
+): Promise<void> {
+  const seeds = await runOptionsSweep(scenario, options.seeds, {
+    onProgress: progressBar,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+  });
+  const report = optionsScenarioReport(scenario, seeds);
+  if (options.json === true) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    const limits = report.expiryDays
+      .map((d, e) => `${d} d ${report.vegaLimitPerExpiry[e]!.toFixed(0)}`)
+      .join(', ');
+    const vegaHead = [...report.expiryDays.map((d) => `${d} d`), 'total'].map((h) => h.padStart(7)).join('');
+    const mode = (m: OptionsModeFigures): string =>
+      [...m.maxAbsVega, m.maxAbsVegaTotal].map((v) => v.toFixed(0).padStart(7)).join('') +
+      `${(m.maxVegaUse * 100).toFixed(0).padStart(6)}%${(m.breached ? 'yes' : 'no').padStart(6)}` +
+      `${m.contractsTraded.toFixed(1).padStart(8)}${m.pnlCoin.toFixed(4).padStart(10)}`;
+    const modeHead = `${vegaHead}${'use'.padStart(7)}${'over'.padStart(6)}${'traded'.padStart(8)}${'P&L BTC'.padStart(10)}`;
+    const width = modeHead.length;
+    const lines = [
+      `${report.name}: book-level against per-option quoting, ${seeds.length} seed(s)`,
+      `|vega| limits, USD per vol point: ${limits}, total ${report.vegaLimitTotal.toFixed(0)}`,
+      `max |vega| per expiry and in total; use: the largest max |vega| / its limit`,
+      '',
+      `${''.padEnd(6)}${'book-level'.padEnd(width)}  ${'per-option'.padEnd(width)}`,
+      `${'seed'.padEnd(6)}${modeHead}  ${modeHead}  holds`,
+    ];
+    for (const r of report.seeds)
+      lines.push(
+        `${String(r.seed).padEnd(6)}${mode(r.book)}  ${mode(r.perOption)}  ${r.holds ? 'yes' : 'no'}`,
+      );
+    lines.push(
+      '',
+      `book-level inside its limits and per-option over them on ${report.held} of ${report.seeds.length} seed(s): ${report.holds ? 'holds' : 'does not hold'} (needs 80%)`,
+    );
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  setExitCode(0);
+}
+
 export function registerBacktest(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('backtest')
@@ -145,6 +201,10 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
         const document = parseDocument(text, options.scenario);
         if (scenarioKind(document) === 'hedging') {
           await runHedging(validateHedgeScenario(document), options, setExitCode);
+          return;
+        }
+        if (scenarioKind(document) === 'options') {
+          await runOptions(validateOptionsScenario(document), options, setExitCode);
           return;
         }
         const variants = parseScenarioSweep(text, options.scenario);
