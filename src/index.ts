@@ -6,7 +6,9 @@
  * reconciliation), the journal store (SQLite) with ledger snapshots, the import of fills, and
  * market data (order books, book metrics, volatility from the tape, recorded-data readers), and
  * risk control (limits and the pre-trade check, trading states, stress by full revaluation,
- * venue-style margin, liquidity, gamma and expiry risk, VaR).
+ * venue-style margin, liquidity, gamma and expiry risk, VaR), the simulator (`sim`), and the
+ * strategies (Avellaneda-Stoikov, GLFT, online estimators, the options quoter in volatility with
+ * mass quotes, cancellation rules, the rate-limit budget, delta hedging) with their backtests.
  */
 export * from './model/index.js';
 export * from './pricing/types.js';
@@ -112,6 +114,12 @@ export * from './risk/historical.js';
 export * from './risk/report.js';
 export * as sim from './sim/index.js';
 export * from './strategy/avellaneda-stoikov.js';
+export * from './strategy/glft.js';
+export * from './strategy/estimators/index.js';
+export * from './strategy/mass-quote.js';
+export * from './strategy/cancel-rules.js';
+export * from './strategy/rate-budget.js';
+export * from './strategy/hedging/index.js';
 export { runBacktest, type BacktestReport } from './backtest/runner.js';
 export { parseScenario, validateScenario, type Scenario } from './backtest/scenario.js';
 export { runSweep, seedJobs, type SweepOptions } from './backtest/sweep.js';

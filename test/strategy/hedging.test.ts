@@ -3,10 +3,10 @@ import { InputError } from '../../src/model/errors.js';
 import { MS_PER_YEAR } from '../../src/model/time.js';
 import { black76 } from '../../src/pricing/black76.js';
 import { inverseOptionPriceCoin } from '../../src/pricing/coin.js';
+import { SETTLEMENT_WINDOW_MS } from '../../src/risk/expiry.js';
 import {
   HedgeExecutor,
   HedgeTracker,
-  SETTLEMENT_WINDOW_MS,
   bandTrade,
   bookDelta,
   chooseHedgeInstrument,

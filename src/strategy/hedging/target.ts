@@ -34,12 +34,12 @@ import { InputError } from '../../model/errors.js';
 import { MS_PER_YEAR } from '../../model/time.js';
 import { black76 } from '../../pricing/black76.js';
 import type { OptionKind } from '../../pricing/types.js';
+// The settlement averaging window of the venue's delivery price (30 minutes), as the expiry report has it.
+import { SETTLEMENT_WINDOW_MS } from '../../risk/expiry.js';
 
 export type HedgeTarget = 'coin-neutral' | 'usd-neutral';
 export type DeltaKind = 'premium-adjusted' | 'black';
 
-/** The settlement averaging window of the venue's delivery price: 30 minutes. */
-export const SETTLEMENT_WINDOW_MS = 30 * 60 * 1000;
 
 /** An inverse option position. */
 export interface OptionHolding {
