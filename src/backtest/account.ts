@@ -49,6 +49,35 @@ export interface BacktestReport {
   };
   /** When a protection fired or the connection dropped or came back, and the quotes it cancelled. */
   protection_events: ProtectionEvent[];
+  /**
+   * The cancellation rules (`strategy.cancel`, present only with that section): how many
+   * decisions each rule fired in (`fired`, the running cool-downs included as `cooldown`), the
+   * cancel requests each rule caused (`cancels`; a request pulled by two rules counts for both),
+   * all the cancel requests, the requotes forced between steps, and the share of the run's steps
+   * during which each side (and either) was pulled.
+   */
+  cancel_rules?: {
+    enabled: boolean;
+    fired: Record<string, number>;
+    cancels: Record<string, number>;
+    cancel_requests: number;
+    forced_requotes: number;
+    pulled_share: { bid: number; ask: number; any: number };
+  };
+  /**
+   * Rate-limit credits (`rate_limit`, present only with that section): credits spent, requests
+   * paid for and refused by kind, the credits left at the end and the lowest balance after a
+   * request.
+   */
+  rate_limit?: {
+    credits_spent: number;
+    requests: Record<string, number>;
+    refused: Record<string, number>;
+    final_credits: number;
+    min_credits: number;
+  };
+  /** Why and when the session ended early (the credits ran dry); absent when it ran to the end. */
+  session_ended?: { reason: string; at_ms: number; kind: string };
   /** Per step; `volume_usd` is the maker's cumulative traded amount (absent for recorded runs). */
   paths: {
     times_ms: number[];
@@ -121,6 +150,9 @@ export interface RunRecord {
   volume?: number[];
   /** Each session's final inventory (before it is closed at the mid) and P&L, USD. */
   sessions?: { final_inventory_usd: number[]; pnl_usd: number[] };
+  cancelRules?: BacktestReport['cancel_rules'];
+  rateLimit?: BacktestReport['rate_limit'];
+  sessionEnded?: BacktestReport['session_ended'];
 }
 
 function sessionFigures(s: { final_inventory_usd: number[]; pnl_usd: number[] }): BacktestReport['sessions'] {
@@ -179,6 +211,9 @@ export function buildReport(r: RunRecord): BacktestReport {
     mmp_triggers: r.protection?.mmpTriggers ?? 0,
     cancelled_on_disconnect: r.protection?.cancelledOnDisconnect ?? 0,
     protection_events: r.protection?.events ?? [],
+    ...(r.cancelRules === undefined ? {} : { cancel_rules: r.cancelRules }),
+    ...(r.rateLimit === undefined ? {} : { rate_limit: r.rateLimit }),
+    ...(r.sessionEnded === undefined ? {} : { session_ended: r.sessionEnded }),
     sessions: sessionFigures(
       r.sessions ?? { final_inventory_usd: [account.position], pnl_usd: [pnlCoin * finalMid] },
     ),

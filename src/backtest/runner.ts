@@ -32,6 +32,8 @@ import {
 } from '../sim/generators/flow.js';
 import { gbmPath, hestonPath, mertonPath, type SpotPath } from '../sim/generators/spot.js';
 import { Rng } from '../sim/random.js';
+import { CancelRules, type QuoteSide, type RuleName } from '../strategy/cancel-rules.js';
+import { RateBudget, type RequestKind } from '../strategy/rate-budget.js';
 import { buildReport, MakerAccount, type BacktestReport, type ProtectionEvent } from './account.js';
 import { latencyOf, Quoter, roundLots, TICK_USD } from './quoter.js';
 import type { MarketModel, Scenario } from './scenario.js';
@@ -57,8 +59,31 @@ function spotPath(s: Scenario, m: GeneratedMarket, rng: Rng, steps: number): Spo
   return hestonPath({ ...common, v0: m.v0, kappa: m.kappa, theta: m.theta, xi: m.xi, rho: m.rho });
 }
 
+/**
+ * What a run can tell an observer as it goes (tests): each order placed (the side, when the
+ * request was sent and when it landed), each pull of a side by the cancellation rules (from,
+ * until), and the credits after each request paid for.
+ */
+export interface RunProbe {
+  onQuote?: (side: QuoteSide, sentMs: number, placedMs: number) => void;
+  onPull?: (side: QuoteSide, fromMs: number, untilMs: number, rules: RuleName[]) => void;
+  onCredits?: (credits: number, timeMs: number, kind: RequestKind) => void;
+}
+
+const RULES: readonly RuleName[] = [
+  'underlying_moved',
+  'surface_moved',
+  'imbalance',
+  'markout',
+  'vpin',
+  'fill_burst',
+  'stale',
+  'window',
+  'cooldown',
+];
+
 /** Runs `scenario` with `seed` (default the scenario's). */
-export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestReport {
+export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: RunProbe = {}): BacktestReport {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError('seed', seed, 'an integer >= 0');
   const market = scenario.market;
   if (market.model === 'recorded') {
@@ -134,8 +159,62 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   const quoteSize = quoter.quoteSize;
   const account = new MakerAccount();
   let quoted = 0;
-  let live: string[] = [];
+  /** Resting quotes, bid before ask. */
+  let live: { side: QuoteSide; id: string }[] = [];
+  // Cancellation rules (`strategy.cancel`): fed the mid each step, every trade and own fill;
+  // asked after each own fill and each step. Disabled: counted (zeros) but never consulted.
+  const rules = st.cancel?.enabled === true ? new CancelRules(st.cancel.rules) : undefined;
+  const fired = Object.fromEntries(RULES.map((r) => [r, 0])) as Record<RuleName, number>;
+  const cancelsByRule = Object.fromEntries(RULES.map((r) => [r, 0])) as Record<RuleName, number>;
+  let cancelRequests = 0;
+  let forcedRequotes = 0;
+  const pulledSteps = { bid: 0, ask: 0, any: 0 };
+  /** A side pulled by the rules is not quoted before this time, ms. */
+  const pulledUntil: Record<QuoteSide, number> = { bid: -Infinity, ask: -Infinity };
+  /** Rule cancels in flight: arrival time and the sides; after any requote sent before them (FIFO). */
+  const pendingCancels: { atMs: number; sides: QuoteSide[] }[] = [];
+  // Rate-limit credits (`rate_limit`): every request paid for; a cancel refused ends the session.
+  const rl = scenario.rateLimit;
+  const budget =
+    rl === undefined
+      ? undefined
+      : new RateBudget({
+          maxCredits: rl.maxCredits,
+          refillPerSecond: rl.refillPerSecond,
+          costs: rl.costs,
+          reserve: rl.reserve,
+          startMs: scenario.startMs,
+        });
+  let creditsSpent = 0;
+  let minCredits = rl === undefined ? 0 : rl.maxCredits;
+  let ended: { reason: string; at_ms: number; kind: RequestKind } | undefined;
+  /** Pays for a request (always true without a budget); a refused cancel ends the session. */
+  const pay = (kind: RequestKind, t: number): boolean => {
+    if (budget === undefined) return true;
+    if (ended !== undefined) return false;
+    const r = budget.request(kind, t);
+    if (r.ok) {
+      creditsSpent += budget.cost(kind);
+      minCredits = Math.min(minCredits, r.credits);
+      probe.onCredits?.(r.credits, t, kind);
+    } else if (budget.state === 'exhausted') endSession(t);
+    return r.ok;
+  };
+  const rulesOnFill = (fill: Fill): void => {
+    if (rules === undefined) return;
+    const t = fill.timestampMs;
+    rules.onTrade(scenario.instrument, t, fill.price, fill.amount, fill.takerSide);
+    if (fill.makerParticipant === MAKER)
+      rules.onOwnFill(
+        scenario.instrument,
+        t,
+        fill.takerSide === 'sell' ? 'bid' : 'ask',
+        fill.price,
+        fill.amount,
+      );
+  };
   const onFill = (fill: Fill): void => {
+    rulesOnFill(fill);
     if (fill.makerParticipant !== MAKER) return;
     account.fill(
       fill.takerSide === 'sell' ? 'buy' : 'sell',
@@ -161,6 +240,22 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   let cancelledOnDisconnect = 0;
   let connectionNumber = 1;
   let connection: string | null = `${MAKER}-1`;
+  function endSession(t: number): void {
+    const why = budget?.exhaustedReason;
+    ended = {
+      reason: why?.detail ?? 'rate-limit credits exhausted',
+      at_ms: why?.atMs ?? t,
+      kind: why?.kind ?? 'cancel',
+    };
+    // The venue ends the session: cancel-on-disconnect (when on) cancels what rests.
+    if (connection !== null) {
+      const cancelled = exchange.disconnect(connection, t).length;
+      cancelledOnDisconnect += cancelled;
+      events.push({ type: 'disconnect', time_ms: t, cancelled });
+      connection = null;
+    }
+    live = [];
+  }
   const connect = (): void => {
     connection = `${MAKER}-${connectionNumber}`;
     if (scenario.connection.cancelOnDisconnect) exchange.enableCancelOnDisconnect(MAKER, connection);
@@ -175,7 +270,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   const dropsUntil = (t: number): void => {
     for (;;) {
       const d = drops[nextDrop];
-      if (d === undefined) return;
+      if (d === undefined || ended !== undefined) return;
       if (connection !== null && d.downMs <= t) {
         const cancelled = exchange.disconnect(connection, d.downMs).length;
         cancelledOnDisconnect += cancelled;
@@ -202,15 +297,86 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
   const pnlUsd: number[] = [];
 
   // Requotes land after the outbound latency: a queue of (arrival time, step) in time order.
-  const pending: { atMs: number; step: number }[] = [];
+  const pending: { atMs: number; step: number; sentMs: number; pulled?: Record<QuoteSide, boolean> }[] = [];
   let nextTaker = 0;
   const midAtTime = (t: number): number => {
     const i = Math.min(steps, Math.max(0, Math.floor((t - scenario.startMs) / scenario.stepMs)));
     return path.prices[i] as number;
   };
+  /** Rule cancels that land by `t`: the pulled sides' resting quotes go. */
+  const cancelsUntil = (t: number): void => {
+    while (pendingCancels.length > 0 && (pendingCancels[0] as { atMs: number }).atMs <= t) {
+      const c = pendingCancels.shift() as { atMs: number; sides: QuoteSide[] };
+      dropsUntil(c.atMs);
+      if (connection === null) continue;
+      live = live.filter((o) => {
+        if (!c.sides.includes(o.side)) return true;
+        exchange.cancel(o.id, MAKER, c.atMs);
+        return false;
+      });
+    }
+  };
+  /** Whether a quote on `side` is resting or on its way. */
+  const quoting = (side: QuoteSide): boolean =>
+    live.some((o) => o.side === side) || pending.some((p) => p.pulled === undefined || !p.pulled[side]);
+  /** Asks the rules at `t` and acts: pulls sides (cancels after the latency), or forces a requote. Returns the sides pulled now. */
+  const consult = (t: number, step: number, atStep: boolean): Record<QuoteSide, boolean> => {
+    const now = { bid: false, ask: false };
+    if (rules === undefined || ended !== undefined) return now;
+    const d = rules.decide(scenario.instrument, t);
+    for (const h of d.hits) fired[h.rule] += 1;
+    if (d.action === 'requote') {
+      // The step's own requote goes out anyway; between steps one is sent now.
+      if (!atStep && pay('requote', t)) {
+        forcedRequotes += 1;
+        const atMs = t + latency.outbound();
+        let i = pending.length;
+        while (i > 0 && (pending[i - 1] as { atMs: number }).atMs > atMs) i -= 1;
+        pending.splice(i, 0, {
+          atMs,
+          step,
+          sentMs: t,
+          pulled: { bid: pulledUntil.bid > t, ask: pulledUntil.ask > t },
+        });
+        rules.onQuoteSent(scenario.instrument, t);
+      }
+      return now;
+    }
+    if (d.action !== 'cancel') return now;
+    const until = d.untilMs ?? t;
+    const send: QuoteSide[] = [];
+    for (const side of ['bid', 'ask'] as const) {
+      if (d.sides !== 'both' && d.sides !== side) continue;
+      now[side] = true;
+      const fresh = pulledUntil[side] <= t;
+      if (until > pulledUntil[side]) {
+        const by = d.hits
+          .filter((h) => h.action === 'cancel' && (h.sides === 'both' || h.sides === side))
+          .map((h) => h.rule);
+        probe.onPull?.(side, t, until, by);
+        pulledUntil[side] = until;
+      }
+      if (fresh && quoting(side)) send.push(side);
+    }
+    if (send.length > 0) {
+      const lastSent = pending.reduce((m, p) => Math.max(m, p.atMs), -Infinity);
+      const atMs = Math.max(t + latency.outbound(), lastSent);
+      for (const side of send) {
+        if (!pay('cancel', t)) return now;
+        cancelRequests += 1;
+        for (const h of d.hits)
+          if (h.action === 'cancel' && (h.sides === 'both' || h.sides === side)) cancelsByRule[h.rule] += 1;
+      }
+      let i = pendingCancels.length;
+      while (i > 0 && (pendingCancels[i - 1] as { atMs: number }).atMs > atMs) i -= 1;
+      pendingCancels.splice(i, 0, { atMs, sides: send });
+    }
+    return now;
+  };
   const fireTakersUntil = (t: number): void => {
     while (nextTaker < takers.length && (takers[nextTaker] as TakerOrder).timestampMs <= t) {
       const o = takers[nextTaker] as TakerOrder;
+      cancelsUntil(o.timestampMs);
       nextTaker += 1;
       dropsUntil(o.timestampMs);
       const base = {
@@ -231,6 +397,12 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
       }
       const result = exchange.submit(request, o.timestampMs);
       for (const fill of result.fills) onFill(fill);
+      if (rules !== undefined && result.fills.some((fill) => fill.makerParticipant === MAKER))
+        consult(
+          o.timestampMs,
+          Math.min(steps, Math.max(0, Math.floor((o.timestampMs - scenario.startMs) / scenario.stepMs))),
+          false,
+        );
       for (const event of result.events) {
         if (event.type !== 'mmp_trigger') continue;
         mmpTriggers += 1;
@@ -241,21 +413,40 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
         });
       }
     }
+    cancelsUntil(t);
   };
-  const requote = (step: number, atMs: number): void => {
+  const requote = (step: number, atMs: number, sentMs: number, pulled?: Record<QuoteSide, boolean>): void => {
     dropsUntil(atMs);
     // A requote sent while the connection is down never arrives; one sent while MMP is frozen
-    // is refused by the venue (the quoter does not send it).
-    if (connectedAt(atMs) === null) return;
-    for (const id of live) exchange.cancel(id, MAKER, atMs);
-    live = [];
-    if (st.mmp !== undefined && exchange.isMmpFrozen(MAKER, baseCurrency, '', atMs)) return;
-    const quotes = quoter.quotes(step, path.prices[step] as number, account.position);
-    for (const [side, price, allowed] of [
-      ['buy', quotes.bid, quotes.quoteBid],
-      ['sell', quotes.ask, quotes.quoteAsk],
+    // is refused by the venue (the quoter does not send it). After the session ended, nothing.
+    if (ended !== undefined || connectedAt(atMs) === null) return;
+    const frozen = st.mmp !== undefined && exchange.isMmpFrozen(MAKER, baseCurrency, '', atMs);
+    const quotes = frozen ? undefined : quoter.quotes(step, path.prices[step] as number, account.position);
+    const wanted: Record<QuoteSide, boolean> = {
+      bid: quotes !== undefined && quotes.quoteBid && pulled?.bid !== true,
+      ask: quotes !== undefined && quotes.quoteAsk && pulled?.ask !== true,
+    };
+    // Each side: a resting quote is replaced (a requote) or cancelled; a new one is a quote.
+    // Requotes and quotes stop at the reserve (the resting quote stays); a cancel refused ends the session.
+    const place: Record<QuoteSide, boolean> = { bid: false, ask: false };
+    const keep = new Set<string>();
+    for (const side of ['bid', 'ask'] as const) {
+      const resting = live.find((o) => o.side === side);
+      if (wanted[side]) {
+        if (pay(resting === undefined ? 'quote' : 'requote', atMs)) place[side] = true;
+        else if (resting !== undefined) keep.add(resting.id);
+      } else if (resting !== undefined && !pay('cancel', atMs)) return;
+    }
+    if (ended !== undefined) return;
+    for (const o of live) if (!keep.has(o.id)) exchange.cancel(o.id, MAKER, atMs);
+    live = live.filter((o) => keep.has(o.id));
+    if (quotes === undefined) return;
+    for (const [side, price] of [
+      ['buy', quotes.bid],
+      ['sell', quotes.ask],
     ] as const) {
-      if (!allowed) continue;
+      const ours: QuoteSide = side === 'buy' ? 'bid' : 'ask';
+      if (!place[ours]) continue;
       const r = exchange.submit(
         {
           participant: MAKER,
@@ -270,8 +461,10 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
         atMs,
       );
       if (r.order.state === 'open' || r.order.state === 'partially_filled') {
-        live.push(r.order.orderId);
+        live.push({ side: ours, id: r.order.orderId });
+        live.sort((a, b) => (a.side === b.side ? 0 : a.side === 'bid' ? -1 : 1));
         quoted += quoteSize;
+        probe.onQuote?.(ours, sentMs, atMs);
       }
       for (const fill of r.fills) onFill(fill);
     }
@@ -281,9 +474,9 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     const t = scenario.startMs + step * scenario.stepMs;
     // Everything due before this step's time: takers and the requotes that arrive in between.
     while (pending.length > 0 && (pending[0] as { atMs: number }).atMs <= t) {
-      const p = pending.shift() as { atMs: number; step: number };
+      const p = pending.shift() as (typeof pending)[number];
       fireTakersUntil(p.atMs - 1e-9);
-      requote(p.step, p.atMs);
+      requote(p.step, p.atMs, p.sentMs, p.pulled);
     }
     fireTakersUntil(t);
     const mid = path.prices[step] as number;
@@ -300,7 +493,27 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     inventory.push(account.position);
     volume.push(account.volume);
     pnlUsd.push(account.markCoin(mid) * mid);
-    if (step < steps) pending.push({ atMs: t + latency.outbound(), step });
+    let pulledNow: Record<QuoteSide, boolean> | undefined;
+    if (rules !== undefined) {
+      rules.onMid(scenario.instrument, t, mid);
+      const now = consult(t, step, true);
+      pulledNow = { bid: now.bid || pulledUntil.bid > t, ask: now.ask || pulledUntil.ask > t };
+    }
+    if (st.cancel !== undefined && step < steps) {
+      const bid = pulledUntil.bid > t;
+      const ask = pulledUntil.ask > t;
+      pulledSteps.bid += bid ? 1 : 0;
+      pulledSteps.ask += ask ? 1 : 0;
+      pulledSteps.any += bid || ask ? 1 : 0;
+    }
+    if (step < steps && ended === undefined) {
+      rules?.onQuoteSent(scenario.instrument, t);
+      pending.push(
+        pulledNow === undefined
+          ? { atMs: t + latency.outbound(), step, sentMs: t }
+          : { atMs: t + latency.outbound(), step, sentMs: t, pulled: pulledNow },
+      );
+    }
   }
 
   return buildReport({
@@ -318,5 +531,33 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed): BacktestR
     pnlUsd,
     protection: { mmpTriggers, cancelledOnDisconnect, events },
     sessions,
+    ...(st.cancel === undefined
+      ? {}
+      : {
+          cancelRules: {
+            enabled: st.cancel.enabled,
+            fired,
+            cancels: cancelsByRule,
+            cancel_requests: cancelRequests,
+            forced_requotes: forcedRequotes,
+            pulled_share: {
+              bid: pulledSteps.bid / Math.max(steps, 1),
+              ask: pulledSteps.ask / Math.max(steps, 1),
+              any: pulledSteps.any / Math.max(steps, 1),
+            },
+          },
+        }),
+    ...(budget === undefined
+      ? {}
+      : {
+          rateLimit: {
+            credits_spent: creditsSpent,
+            requests: budget.counts().spent,
+            refused: budget.counts().refused,
+            final_credits: budget.credits(endMs),
+            min_credits: minCredits,
+          },
+        }),
+    ...(ended === undefined ? {} : { sessionEnded: ended }),
   });
 }

@@ -23,6 +23,8 @@
  * validated as a whole scenario (`parseScenarioSweep`).
  */
 import { InputError } from '../model/errors.js';
+import type { RequestKind } from '../strategy/rate-budget.js';
+import type { CancelRulesConfig } from '../strategy/cancel-rules.js';
 import { Fields, parseDocument } from './fields.js';
 
 export type MarketModel =
@@ -138,6 +140,32 @@ export interface StrategySpec {
   spreadOf: 'avellaneda-stoikov' | 'glft';
   /** Quotes sent as MMP orders under this protection; undefined: plain post-only orders. */
   mmp: MmpSpec | undefined;
+  /** Cancellation rules (`strategy.cancel`); undefined: none. */
+  cancel?: CancelSpec | undefined;
+}
+
+/**
+ * The cancellation rules of `src/strategy/cancel-rules.ts` in a run (`strategy.cancel`):
+ * `enabled: false` keeps the section (and the report's counters) but never consults the rules,
+ * so a sweep over `strategy.cancel.enabled` compares the same quoter with and without them on
+ * the same draws. `rules` is plain data (no `underlyingOf`: one instrument, its own underlying);
+ * windows are absolute times, ms.
+ */
+export interface CancelSpec {
+  enabled: boolean;
+  rules: CancelRulesConfig;
+}
+
+/**
+ * The venue's rate-limit credits (`rate_limit`, `src/strategy/rate-budget.ts`): a pool of
+ * `maxCredits` refilled at `refillPerSecond`, each request costing `costs[kind]`, `reserve`
+ * credits kept for cancels; a cancel that cannot be paid for ends the session.
+ */
+export interface RateLimitSpec {
+  maxCredits: number;
+  refillPerSecond: number;
+  costs: Record<RequestKind, number>;
+  reserve: number;
 }
 
 /** Fees as shares of the notional (negative maker = a rebate); default the venue's table. */
@@ -169,6 +197,8 @@ export interface Scenario {
   fees: FeeSpec | undefined;
   /** Default: no drop, cancel-on-disconnect off. */
   connection: ConnectionSpec;
+  /** Rate-limit credits as a hard budget; undefined: unlimited (nothing counted). */
+  rateLimit?: RateLimitSpec | undefined;
 }
 
 /** The kind a scenario document names: `quoting` (this module's, the default) or `hedging` (`hedge-scenario.ts`). */
@@ -259,6 +289,7 @@ export function validateScenario(data: unknown): Scenario {
     'latency',
     'fees',
     'connection',
+    'rate_limit',
   ]);
   r.text('kind', ['quoting'], 'quoting');
   const instrument = r.text('instrument');
@@ -376,6 +407,7 @@ export function validateScenario(data: unknown): Scenario {
     'quote_size_usd',
     'max_inventory',
     'mmp',
+    'cancel',
   ]);
   let mmp: MmpSpec | undefined;
   if (sr.data.mmp !== undefined) {
@@ -407,6 +439,7 @@ export function validateScenario(data: unknown): Scenario {
     maxInventory: sr.number('max_inventory', { min: 0, integer: true, default: 20 }),
     mmp,
   };
+  if (sr.data.cancel !== undefined) strategy.cancel = cancelSpec(sr.child('cancel', CANCEL_FIELDS), startMs);
   const needsA = strategy.kind === 'glft' || (strategy.kind === 'symmetric' && strategy.spreadOf === 'glft');
   if (needsA && strategy.a === undefined)
     throw new InputError(
@@ -469,6 +502,7 @@ export function validateScenario(data: unknown): Scenario {
       connection.drops.push({ atS, forS });
     });
   }
+  const rateLimit = r.data.rate_limit === undefined ? undefined : rateLimitSpec(r);
   const durationS = r.number('duration_s', { above: 0 });
   const stepMs = r.number('step_ms', { above: 0, integer: true });
   if (durationS * 1000 < stepMs)
@@ -493,5 +527,134 @@ export function validateScenario(data: unknown): Scenario {
     latency,
     fees,
     connection,
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+  };
+}
+
+const CANCEL_FIELDS = ['enabled', 'underlying', 'markouts', 'vpin', 'fill_burst', 'stale', 'windows'];
+
+/** A boolean field (`fallback` when absent). */
+function flag(f: Fields, key: string, fallback: boolean): boolean {
+  const v = f.data[key] ?? fallback;
+  if (typeof v !== 'boolean') throw new InputError(f.at(key), v, 'true or false');
+  return v;
+}
+
+/** An optional number field. */
+function optional(f: Fields, key: string, rule: Parameters<Fields['number']>[1]): number | undefined {
+  return f.data[key] === undefined ? undefined : f.number(key, rule);
+}
+
+/** Drops the undefined values (the rules' config reads absent and undefined alike; this keeps the object small). */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A list field: each element an object of `allowed` fields at `path.i`. */
+function list(f: Fields, key: string, allowed: readonly string[]): Fields[] {
+  const v = f.data[key];
+  if (!Array.isArray(v)) throw new InputError(f.at(key), v, 'a list of objects');
+  return v.map((item: unknown, i) => Fields.of(`${f.at(key)}.${i}`, item, allowed));
+}
+
+/** `strategy.cancel` (see `CancelSpec`; fields in snake_case, docs/backtest.md). */
+function cancelSpec(c: Fields, startMs: number): CancelSpec {
+  const rules: CancelRulesConfig = {};
+  const cooldown = (f: Fields): number | undefined => optional(f, 'cooldown_ms', { min: 0 });
+  if (c.data.underlying !== undefined) {
+    const u = c.child('underlying', ['max_move_bps', 'max_move_ticks', 'action', 'cooldown_ms']);
+    const maxMoveBps = optional(u, 'max_move_bps', { above: 0 });
+    const maxMoveTicks = optional(u, 'max_move_ticks', { above: 0 });
+    if (maxMoveBps === undefined && maxMoveTicks === undefined)
+      throw new InputError(u.at('max_move_bps'), undefined, 'max_move_bps or max_move_ticks');
+    rules.underlying = defined({
+      maxMoveBps,
+      maxMoveTicks,
+      tickSize: maxMoveTicks === undefined ? undefined : 0.5,
+      action:
+        u.data.action === undefined
+          ? undefined
+          : (u.text('action', ['requote', 'cancel']) as 'requote' | 'cancel'),
+      cooldownMs: cooldown(u),
+    });
+  }
+  if (c.data.markouts !== undefined) {
+    rules.markouts = list(c, 'markouts', ['horizon_ms', 'fills', 'threshold', 'cooldown_ms']).map((m) =>
+      defined({
+        horizonMs: m.number('horizon_ms', { above: 0 }),
+        fills: m.number('fills', { min: 1, integer: true }),
+        threshold: m.number('threshold'),
+        cooldownMs: cooldown(m),
+      }),
+    );
+  }
+  if (c.data.vpin !== undefined) {
+    const v = c.child('vpin', [
+      'bucket_volume_usd',
+      'buckets',
+      'threshold',
+      'classification',
+      'sigma',
+      'one_sided',
+      'cooldown_ms',
+    ]);
+    rules.vpin = defined({
+      bucketVolume: v.number('bucket_volume_usd', { above: 0 }),
+      buckets: v.number('buckets', { min: 1, integer: true }),
+      threshold: v.number('threshold', { above: 0, max: 1 }),
+      classification: v.text('classification', ['bulk', 'aggressor'], 'aggressor') as 'bulk' | 'aggressor',
+      sigma: optional(v, 'sigma', { above: 0 }),
+      oneSided: flag(v, 'one_sided', false),
+      cooldownMs: cooldown(v),
+    });
+  }
+  if (c.data.fill_burst !== undefined) {
+    const b = c.child('fill_burst', ['window_ms', 'max_fills', 'max_volume_usd', 'one_sided', 'cooldown_ms']);
+    const maxFills = optional(b, 'max_fills', { min: 1, integer: true });
+    const maxVolume = optional(b, 'max_volume_usd', { above: 0 });
+    if (maxFills === undefined && maxVolume === undefined)
+      throw new InputError(b.at('max_fills'), undefined, 'max_fills or max_volume_usd');
+    rules.fillBurst = defined({
+      windowMs: b.number('window_ms', { above: 0 }),
+      maxFills,
+      maxVolume,
+      oneSided: flag(b, 'one_sided', false),
+      cooldownMs: cooldown(b),
+    });
+  }
+  if (c.data.stale !== undefined) {
+    const st = c.child('stale', ['max_age_ms', 'cooldown_ms']);
+    rules.stale = defined({ maxAgeMs: st.number('max_age_ms', { above: 0 }), cooldownMs: cooldown(st) });
+  }
+  if (c.data.windows !== undefined) {
+    rules.windows = list(c, 'windows', ['start_s', 'end_s', 'label']).map((w, i) => {
+      const startS = w.number('start_s', { min: 0 });
+      const endS = w.number('end_s', { above: startS });
+      return {
+        startMs: startMs + startS * 1000,
+        endMs: startMs + endS * 1000,
+        label: w.data.label === undefined ? `window ${i}` : w.text('label'),
+      };
+    });
+  }
+  return { enabled: flag(c, 'enabled', true), rules };
+}
+
+/** `rate_limit` (see `RateLimitSpec`). */
+function rateLimitSpec(r: Fields): RateLimitSpec {
+  const l = r.child('rate_limit', ['max_credits', 'refill_per_s', 'costs', 'reserve']);
+  const maxCredits = l.number('max_credits', { above: 0 });
+  const k = l.child('costs', ['quote', 'requote', 'cancel', 'hedge']);
+  const costs = {
+    quote: k.number('quote', { min: 0 }),
+    requote: k.number('requote', { min: 0 }),
+    cancel: k.number('cancel', { min: 0, max: maxCredits }),
+    hedge: k.number('hedge', { min: 0, default: 0 }),
+  };
+  return {
+    maxCredits,
+    refillPerSecond: l.number('refill_per_s', { above: 0 }),
+    costs,
+    reserve: l.number('reserve', { min: 0, max: maxCredits, default: 0 }),
   };
 }

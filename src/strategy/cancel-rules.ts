@@ -29,7 +29,7 @@
  *   the trade's reported side instead. Fires when VPIN >= threshold; pulls both sides, or with
  *   `oneSided` the side the net flow of the window runs into (net buying pulls the asks);
  * - own-fill burst: more than `maxFills` fills, or more than `maxVolume` volume, on one of our
- *   sides (or both together) within `windowMs`;
+ *   sides (or both together, unless `oneSided`) within `windowMs`;
  * - stale data: no update of the instrument (or its underlying) within `maxAgeMs`, or a book
  *   that is not live (`stale` with its reason from src/market/book.ts, or `empty`);
  * - windows: time ranges `[startMs, endMs)` with quoting off (scheduled events, expiry).
@@ -145,6 +145,11 @@ export interface FillBurstRule {
   maxFills?: number;
   /** Pull when the volume in the window exceeds this. */
   maxVolume?: number;
+  /**
+   * Only each side's own fills count (a burst pulls that side alone); default false: when
+   * neither side is over, both together are checked against the same limits and pull both.
+   */
+  oneSided?: boolean;
   cooldownMs?: number;
 }
 
@@ -751,7 +756,7 @@ export class CancelRules {
       const window = `within ${r.windowMs} ms`;
       if (bid !== undefined) cancel('fill_burst', 'bid', r.cooldownMs, `${bid} on the bid ${window}`);
       if (ask !== undefined) cancel('fill_burst', 'ask', r.cooldownMs, `${ask} on the ask ${window}`);
-      if (bid === undefined && ask === undefined) {
+      if (bid === undefined && ask === undefined && r.oneSided !== true) {
         const both = over(s.fillsBid.count + s.fillsAsk.count, s.volumeBid.total + s.volumeAsk.total);
         if (both !== undefined) cancel('fill_burst', 'both', r.cooldownMs, `${both} on both sides ${window}`);
       }
