@@ -36,7 +36,15 @@
 import { InputError } from '../model/errors.js';
 import type { QuoterLimits } from '../strategy/options-quoter.js';
 import { Fields, parseDocument } from './fields.js';
-import { runOptionsBacktest, type OptionsBacktestConfig, type QuoterRun } from './options-runner.js';
+import {
+  runOptionsBacktest,
+  type HedgeFigures,
+  type OptionsBacktestConfig,
+  type OptionsFlowConfig,
+  type OptionsHedgingConfig,
+  type OptionsMmpConfig,
+  type QuoterRun,
+} from './options-runner.js';
 
 export interface OptionsScenario {
   kind: 'options';
@@ -83,6 +91,99 @@ function limitsAt(f: Fields, key: string, expiries: number): QuoterLimits {
   };
 }
 
+function mmpAt(top: Fields): OptionsMmpConfig {
+  const m = top.child('mmp', [
+    'interval_seconds',
+    'frozen_seconds',
+    'cool_down_seconds',
+    'quantity_limit',
+    'delta_limit',
+    'vega_limit',
+  ]);
+  const limit = (k: string): number | undefined =>
+    m.data[k] === undefined ? undefined : m.number(k, { above: 0 });
+  const quantityLimit = limit('quantity_limit');
+  const deltaLimit = limit('delta_limit');
+  const vegaLimit = limit('vega_limit');
+  if (quantityLimit === undefined && deltaLimit === undefined && vegaLimit === undefined)
+    throw new InputError(
+      'mmp',
+      Object.keys(m.data),
+      'at least one of quantity_limit, delta_limit, vega_limit',
+    );
+  return {
+    intervalMs: m.number('interval_seconds', { above: 0, integer: true }) * 1000,
+    frozenMs: m.number('frozen_seconds', { min: 0, integer: true, default: 0 }) * 1000,
+    coolDownMs: m.number('cool_down_seconds', { min: 0, default: 0 }) * 1000,
+    ...(quantityLimit === undefined ? {} : { quantityLimit }),
+    ...(deltaLimit === undefined ? {} : { deltaLimit }),
+    ...(vegaLimit === undefined ? {} : { vegaLimit }),
+  };
+}
+
+function hedgingAt(top: Fields): OptionsHedgingConfig {
+  const h = top.child('hedging', ['target', 'delta', 'policy', 'executor', 'perpetual_book']);
+  const target = h.text('target', ['coin-neutral', 'usd-neutral'], 'coin-neutral') as
+    'coin-neutral' | 'usd-neutral';
+  const delta = h.text('delta', ['premium-adjusted', 'black'], 'premium-adjusted') as
+    'premium-adjusted' | 'black';
+  const p = h.child('policy', [
+    'kind',
+    'band',
+    'rehedge_to',
+    'interval_seconds',
+    'min_trade',
+    'proportional_cost',
+    'risk_aversion',
+  ]);
+  const kind = p.text('kind', ['band', 'time', 'whalley-wilmott']);
+  const only = (fields: string[]): void => {
+    for (const k of Object.keys(p.data))
+      if (k !== 'kind' && !fields.includes(k))
+        throw new InputError(p.at(k), p.data[k], `not a field of a ${kind} policy (${fields.join(', ')})`);
+  };
+  let policy: OptionsHedgingConfig['policy'];
+  if (kind === 'band') {
+    only(['band', 'rehedge_to']);
+    policy = {
+      kind,
+      band: p.number('band', { min: 0 }),
+      rehedgeTo: p.text('rehedge_to', ['edge', 'target'], 'edge') as 'edge' | 'target',
+    };
+  } else if (kind === 'time') {
+    only(['interval_seconds', 'min_trade']);
+    policy = {
+      kind,
+      intervalMs: p.number('interval_seconds', { above: 0 }) * 1000,
+      minTrade: p.number('min_trade', { min: 0, default: 0 }),
+    };
+  } else {
+    only(['proportional_cost', 'risk_aversion']);
+    policy = {
+      kind: 'whalley-wilmott',
+      proportionalCost: p.number('proportional_cost', { min: 0 }),
+      riskAversion: p.number('risk_aversion', { above: 0 }),
+    };
+  }
+  const e = h.child('executor', ['passive_seconds', 'max_requotes', 'limit_bps']);
+  const executor = {
+    passiveMs: e.number('passive_seconds', { min: 0 }) * 1000,
+    maxRequotes: e.number('max_requotes', { min: 0, integer: true, default: 1 }),
+    limitBps: e.number('limit_bps', { min: 0 }),
+  };
+  const b = h.child('perpetual_book', ['half_spread_bps', 'depth_usd', 'levels', 'level_spacing_bps']);
+  const depthUsd = b.number('depth_usd', { min: 10 });
+  if (!Number.isInteger(depthUsd / 10))
+    throw new InputError(b.at('depth_usd'), depthUsd, 'a multiple of 10 USD (the perpetual lot)');
+  const perpetual = {
+    halfSpreadBps: b.number('half_spread_bps', { min: 0 }),
+    depthUsd,
+    levels: b.number('levels', { min: 1, integer: true, default: 5 }),
+    levelSpacingBps: b.number('level_spacing_bps', { above: 0, default: 1 }),
+  };
+  return { target: { target, delta }, policy, executor, perpetual };
+}
+
 /** Validates a parsed `kind: options` document; throws `InputError` naming the dotted path. */
 export function validateOptionsScenario(data: unknown): OptionsScenario {
   const top = Fields.of('', data, [
@@ -98,6 +199,8 @@ export function validateOptionsScenario(data: unknown): OptionsScenario {
     'quoter',
     'limits',
     'per_option_limits',
+    'mmp',
+    'hedging',
   ]);
   top.text('kind', ['options']);
   const name = top.text('name');
@@ -165,16 +268,27 @@ export function validateOptionsScenario(data: unknown): OptionsScenario {
     strikeSet.add(k);
   });
 
-  const f = top.child('flow', ['side', 'option_type', 'rate_per_hour', 'hit_probability', 'taker_size']);
+  const f = top.child('flow', [
+    'side',
+    'option_type',
+    'rate_per_hour',
+    'hit_probability',
+    'taker_size',
+    'k_vol_points',
+  ]);
   const side = f.text('side', ['buy', 'sell']) as 'buy' | 'sell';
   const kind = f.text('option_type', ['call', 'put']) as 'call' | 'put';
   if ((f.data.rate_per_hour === undefined) === (f.data.hit_probability === undefined))
     throw new InputError('flow', Object.keys(f.data), 'one of rate_per_hour or hit_probability');
-  const hitProbability =
+  const arrivals: Pick<OptionsFlowConfig, 'ratePerStep' | 'hitProbability'> =
     f.data.rate_per_hour === undefined
-      ? f.number('hit_probability', { min: 0, max: 1 })
-      : 1 - Math.exp(-f.number('rate_per_hour', { min: 0 }) * (stepSeconds / 3600));
+      ? { hitProbability: f.number('hit_probability', { min: 0, max: 1 }) }
+      : { ratePerStep: f.number('rate_per_hour', { min: 0 }) * (stepSeconds / 3600) };
   const takerSize = f.number('taker_size', { above: 0 });
+  const lots = takerSize / 0.1;
+  if (Math.abs(lots - Math.round(lots)) > 1e-9)
+    throw new InputError(f.at('taker_size'), takerSize, 'a multiple of the lot 0.1 contract');
+  const kVolPoints = f.data.k_vol_points === undefined ? undefined : f.number('k_vol_points', { above: 0 });
 
   const q = top.child('quoter', [
     'half_spread_vol_points',
@@ -207,6 +321,9 @@ export function validateOptionsScenario(data: unknown): OptionsScenario {
       ? undefined
       : limitsAt(top, 'per_option_limits', expiries.length);
 
+  const mmp = top.data.mmp === undefined ? undefined : mmpAt(top);
+  const hedging = top.data.hedging === undefined ? undefined : hedgingAt(top);
+
   // The runner and the quoter index expiries in time order; the file may list them in any.
   const order = expiries.map((_, i) => i).sort((i, j) => expiries[i]!.days - expiries[j]!.days);
   const sortLimits = (l: QuoterLimits): QuoterLimits =>
@@ -226,10 +343,18 @@ export function validateOptionsScenario(data: unknown): OptionsScenario {
       steps,
       expiries: order.map((i) => expiries[i]!),
       strikes,
-      flow: { kind, side, hitProbability, takerSize },
+      flow: {
+        kind,
+        side,
+        ...arrivals,
+        takerSize,
+        ...(kVolPoints === undefined ? {} : { kVolPoints }),
+      },
       quoter,
       limits: sortLimits(limits),
       ...(perOptionLimits === undefined ? {} : { perOptionLimits: sortLimits(perOptionLimits) }),
+      ...(mmp === undefined ? {} : { mmp }),
+      ...(hedging === undefined ? {} : { hedging }),
     },
   };
 }
@@ -249,6 +374,21 @@ export interface OptionsModeFigures {
   breached: boolean;
   contractsTraded: number;
   pnlCoin: number;
+  /** Max |book delta| (coin, the hedge target's measure) at the steps' marks, and its limit passed. */
+  maxAbsDelta: number;
+  deltaBreached: boolean;
+  /** Book delta at the last step, coin. */
+  finalDelta: number;
+  /** Mass-quote requests sent, sides quoted in them, per-side errors. */
+  massQuotes: number;
+  quotesSent: number;
+  quoteErrors: number;
+  mmpTriggers: number;
+  mmpResets: number;
+  takerOrders: number;
+  fills: number;
+  /** With a `hedging` section: hedge orders and fills, cost (fees + spread vs mid), P&L, USD. */
+  hedging: HedgeFigures | null;
 }
 
 export interface OptionsSeedReport {
@@ -288,6 +428,17 @@ function modeFigures(run: QuoterRun, limitE: number[], limitTotal: number): Opti
     breached: run.breached,
     contractsTraded: run.contractsTraded,
     pnlCoin: run.pnlCoin,
+    maxAbsDelta: run.maxAbsDelta,
+    deltaBreached: run.deltaBreached,
+    finalDelta: run.finalDelta,
+    massQuotes: run.massQuotes,
+    quotesSent: run.quotesSent,
+    quoteErrors: run.quoteErrors,
+    mmpTriggers: run.mmpTriggers,
+    mmpResets: run.mmpResets,
+    takerOrders: run.takerOrders,
+    fills: run.fills,
+    hedging: run.hedging === null ? null : { ...run.hedging },
   };
 }
 

@@ -38,7 +38,7 @@ function errorOf(doc: unknown): string {
 }
 
 describe('kind: options scenario', () => {
-  it('maps the file to the runner config: vol points, rate to per-step probability, moneyness strikes', () => {
+  it('maps the file to the runner config: vol points, rate to a per-step Poisson mean, moneyness strikes', () => {
     const s = parseOptionsScenario(TEXT);
     expect(s.kind).toBe('options');
     expect(s.seed).toBe(1);
@@ -48,8 +48,13 @@ describe('kind: options scenario', () => {
     expect(s.config.quoter.halfSpreadVol).toBeCloseTo(0.01, 12);
     expect(s.config.quoter.vegaSkewVol).toBeCloseTo(0.05, 12);
     expect(s.config.quoter.minSize).toBe(0.5);
-    // 3 an hour on a 1-minute grid: P(at least one arrival in a minute) = 1 - e^(-0.05) = 0.048771
-    expect(s.config.flow.hitProbability).toBeCloseTo(0.048771, 6);
+    // 3 an hour on a 1-minute grid: a Poisson mean of 3 / 60 = 0.05 arrivals per option per step
+    expect(s.config.flow.ratePerStep).toBeCloseTo(0.05, 12);
+    expect(s.config.flow.hitProbability).toBeUndefined();
+    // no k_vol_points: market orders; no mmp, no hedging sections: none in the config
+    expect(s.config.flow.kVolPoints).toBeUndefined();
+    expect(s.config.mmp).toBeUndefined();
+    expect(s.config.hedging).toBeUndefined();
     expect(s.config.flow).toMatchObject({ kind: 'call', side: 'buy', takerSize: 1 });
     expect(s.config.limits).toEqual({ vegaPerExpiry: 400, vegaTotal: 1000, deltaCoin: 100 });
     // Strikes rounded to strike_step; expiries and per-expiry limits put in time order.
@@ -120,6 +125,17 @@ describe('kind: options scenario', () => {
       breached: false,
       contractsTraded: 0,
       pnlCoin: 0,
+      maxAbsDelta: 0,
+      deltaBreached: false,
+      finalDelta: 0,
+      massQuotes: 0,
+      quotesSent: 0,
+      quoteErrors: 0,
+      mmpTriggers: 0,
+      mmpResets: 0,
+      takerOrders: 0,
+      fills: 0,
+      hedging: null,
     };
     const seeds = (held: number): OptionsSeedReport[] =>
       Array.from({ length: 10 }, (_, i) => ({ seed: i + 1, book: mode, perOption: mode, holds: i < held }));
