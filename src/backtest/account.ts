@@ -4,6 +4,7 @@
  * `sum side x amount x (1/price - 1/mid) - fees`, in USD that coin P&L times the mid.
  */
 import { MS_PER_YEAR } from '../model/time.js';
+import type { EstimateFigures } from './exposure.js';
 import { fillRatio, markouts, maxDrawdown, sharpeRatio, spreadCaptured, type ReportFill } from './metrics.js';
 import type { Scenario } from './scenario.js';
 
@@ -47,6 +48,8 @@ export interface BacktestReport {
     final_inventory_std_usd: number;
     pnl_mean_usd: number;
   };
+  /** The online estimates at the end of the run (`strategy.estimate`). */
+  estimates?: EstimateFigures;
   /** When a protection fired or the connection dropped or came back, and the quotes it cancelled. */
   protection_events: ProtectionEvent[];
   /**

@@ -55,8 +55,11 @@ export interface StepQuotes {
 export class Quoter {
   readonly quoteSize: number;
   private readonly symmetricSpread: number;
-  private readonly glft: GlftParams | undefined;
+  private glft: GlftParams | undefined;
   private readonly glftTable: GlftQuoteTable | undefined;
+  /** The model's sigma and k (and GLFT's A) in use: the configured ones until `setModel`. */
+  private sigmaNow: number;
+  private kNow: number;
 
   constructor(
     private readonly strategy: StrategySpec,
@@ -67,6 +70,8 @@ export class Quoter {
     private readonly stepMs: number,
   ) {
     this.quoteSize = roundLots(strategy.quoteSizeUsd);
+    this.sigmaNow = sigmaUsd;
+    this.kNow = strategy.k;
     this.glft =
       strategy.a === undefined
         ? undefined
@@ -92,6 +97,28 @@ export class Quoter {
     }
   }
 
+  /**
+   * Online estimates replace the configured parameters from now on (the symmetric quoter's
+   * spread stays fixed): sigma in USD per sqrt(second), k per USD, A per second.
+   */
+  setModel(model: { sigma?: number; k?: number; A?: number }): void {
+    if (model.sigma !== undefined && model.sigma > 0) this.sigmaNow = model.sigma;
+    if (model.k !== undefined && model.k > 0) this.kNow = model.k;
+    if (this.glft !== undefined) {
+      this.glft = {
+        ...this.glft,
+        sigma: this.sigmaNow,
+        k: this.kNow,
+        ...(model.A !== undefined && model.A > 0 ? { A: model.A } : {}),
+      };
+    }
+  }
+
+  /** The parameters in use. */
+  get model(): { sigma: number; k: number; A: number | undefined } {
+    return { sigma: this.sigmaNow, k: this.kNow, A: this.glft?.A };
+  }
+
   /** Bid and ask before rounding, or null for a side the model does not quote. */
   private raw(step: number, mid: number, q: number): { bid: number | null; ask: number | null } {
     const st = this.strategy;
@@ -103,8 +130,8 @@ export class Quoter {
           mid,
           inventory: q,
           gamma: st.gamma,
-          sigma: this.sigmaUsd,
-          k: st.k,
+          sigma: this.sigmaNow,
+          k: this.kNow,
           timeLeft,
         });
         return { bid: quotes.bid, ask: quotes.ask };
@@ -114,8 +141,8 @@ export class Quoter {
           mid,
           inventory: bounded,
           gamma: st.gamma,
-          sigma: this.sigmaUsd,
-          k: st.k,
+          sigma: this.sigmaNow,
+          k: this.kNow,
           maxInventory: st.maxInventory,
           ...(st.omega === undefined ? {} : { omega: st.omega }),
         });

@@ -35,6 +35,7 @@ import { Rng } from '../sim/random.js';
 import { CancelRules, type QuoteSide, type RuleName } from '../strategy/cancel-rules.js';
 import { RateBudget, type RequestKind } from '../strategy/rate-budget.js';
 import { buildReport, MakerAccount, type BacktestReport, type ProtectionEvent } from './account.js';
+import { OnlineEstimates } from './exposure.js';
 import { latencyOf, Quoter, roundLots, TICK_USD } from './quoter.js';
 import type { MarketModel, Scenario } from './scenario.js';
 
@@ -157,6 +158,11 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
   const sessionSteps = Math.round((scenario.sessionS * 1000) / scenario.stepMs);
   const quoter = new Quoter(st, sigmaUsd, scenario.sessionS, sessionSteps, scenario.stepMs);
   const quoteSize = quoter.quoteSize;
+  // Online estimation (`strategy.estimate`): the prior A is the strategy's `a`, else 1 a second.
+  const online =
+    st.estimate === undefined
+      ? undefined
+      : new OnlineEstimates(st.estimate, { A: st.a ?? 1, k: st.k }, exchange, quoter);
   const account = new MakerAccount();
   let quoted = 0;
   /** Resting quotes, bid before ask. */
@@ -216,6 +222,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
   const onFill = (fill: Fill): void => {
     rulesOnFill(fill);
     if (fill.makerParticipant !== MAKER) return;
+    online?.filled(fill.makerOrderId);
     account.fill(
       fill.takerSide === 'sell' ? 'buy' : 'sell',
       fill.price,
@@ -250,6 +257,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
     // The venue ends the session: cancel-on-disconnect (when on) cancels what rests.
     if (connection !== null) {
       const cancelled = exchange.disconnect(connection, t).length;
+      online?.sweep(t);
       cancelledOnDisconnect += cancelled;
       events.push({ type: 'disconnect', time_ms: t, cancelled });
       connection = null;
@@ -273,6 +281,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
       if (d === undefined || ended !== undefined) return;
       if (connection !== null && d.downMs <= t) {
         const cancelled = exchange.disconnect(connection, d.downMs).length;
+        online?.sweep(d.downMs);
         cancelledOnDisconnect += cancelled;
         events.push({ type: 'disconnect', time_ms: d.downMs, cancelled });
         connection = null;
@@ -314,6 +323,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
         exchange.cancel(o.id, MAKER, c.atMs);
         return false;
       });
+      online?.sweep(c.atMs);
     }
   };
   /** Whether a quote on `side` is resting or on its way. */
@@ -397,6 +407,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
       }
       const result = exchange.submit(request, o.timestampMs);
       for (const fill of result.fills) onFill(fill);
+      online?.sweep(o.timestampMs);
       if (rules !== undefined && result.fills.some((fill) => fill.makerParticipant === MAKER))
         consult(
           o.timestampMs,
@@ -440,6 +451,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
     if (ended !== undefined) return;
     for (const o of live) if (!keep.has(o.id)) exchange.cancel(o.id, MAKER, atMs);
     live = live.filter((o) => keep.has(o.id));
+    online?.sweep(atMs);
     if (quotes === undefined) return;
     for (const [side, price] of [
       ['buy', quotes.bid],
@@ -462,6 +474,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
       );
       if (r.order.state === 'open' || r.order.state === 'partially_filled') {
         live.push({ side: ours, id: r.order.orderId });
+        online?.placed(r.order.orderId, Math.abs(price - (path.prices[step] as number)), atMs);
         live.sort((a, b) => (a.side === b.side ? 0 : a.side === 'bid' ? -1 : 1));
         quoted += quoteSize;
         probe.onQuote?.(ours, sentMs, atMs);
@@ -480,6 +493,10 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
     }
     fireTakersUntil(t);
     const mid = path.prices[step] as number;
+    if (online !== undefined) {
+      online.sweep(t);
+      online.tick(t, mid);
+    }
     if (step > 0 && step % sessionSteps === 0) {
       // A session ends: its inventory and P&L are recorded, and (but for the last) it closes at the mid.
       const pnl = account.markCoin(mid) * mid;
@@ -516,7 +533,7 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
     }
   }
 
-  return buildReport({
+  const report = buildReport({
     scenario,
     seed,
     steps,
@@ -560,4 +577,5 @@ export function runBacktest(scenario: Scenario, seed = scenario.seed, probe: Run
         }),
     ...(ended === undefined ? {} : { sessionEnded: ended }),
   });
+  return online === undefined ? report : { ...report, estimates: online.figures() };
 }

@@ -142,6 +142,22 @@ export interface StrategySpec {
   mmp: MmpSpec | undefined;
   /** Cancellation rules (`strategy.cancel`); undefined: none. */
   cancel?: CancelSpec | undefined;
+  /** Parameters estimated online (`strategy.estimate`); undefined: the configured ones throughout. */
+  estimate?: EstimateSpec | undefined;
+}
+
+/**
+ * Online estimation: the quoter's sigma from the mid's ticks (`TapeVolatility`, price returns,
+ * half-life `sigmaHalfLifeS`), its k (and GLFT's A) from its own quotes' exposure
+ * (`IntensityEstimator`: distance from the mid at placement, time resting, fills; half-life
+ * `intensityHalfLifeS`, distances binned at `distanceStepUsd`); the configured values are the
+ * prior until `minFills` weighted fills.
+ */
+export interface EstimateSpec {
+  sigmaHalfLifeS: number;
+  intensityHalfLifeS: number;
+  distanceStepUsd: number;
+  minFills: number;
 }
 
 /**
@@ -408,6 +424,7 @@ export function validateScenario(data: unknown): Scenario {
     'max_inventory',
     'mmp',
     'cancel',
+    'estimate',
   ]);
   let mmp: MmpSpec | undefined;
   if (sr.data.mmp !== undefined) {
@@ -440,6 +457,32 @@ export function validateScenario(data: unknown): Scenario {
     mmp,
   };
   if (sr.data.cancel !== undefined) strategy.cancel = cancelSpec(sr.child('cancel', CANCEL_FIELDS), startMs);
+  if (sr.data.estimate !== undefined) {
+    const er = sr.child('estimate', [
+      'sigma_half_life_s',
+      'intensity_half_life_s',
+      'distance_step_usd',
+      'min_fills',
+    ]);
+    strategy.estimate = {
+      sigmaHalfLifeS: er.number('sigma_half_life_s', { above: 0, default: 600 }),
+      intensityHalfLifeS: er.number('intensity_half_life_s', { above: 0, default: 1800 }),
+      distanceStepUsd: er.number('distance_step_usd', { above: 0, default: 0.5 }),
+      minFills: er.number('min_fills', { min: 1, default: 20 }),
+    };
+    if (strategy.kind === 'symmetric')
+      throw new InputError(
+        'strategy.estimate',
+        sr.data.estimate,
+        'no estimate for the symmetric quoter (its spread is fixed)',
+      );
+    if (strategy.kind === 'glft' && strategy.form === 'exact')
+      throw new InputError(
+        'strategy.estimate',
+        sr.data.estimate,
+        "GLFT's closed form (form: approx) when estimating online",
+      );
+  }
   const needsA = strategy.kind === 'glft' || (strategy.kind === 'symmetric' && strategy.spreadOf === 'glft');
   if (needsA && strategy.a === undefined)
     throw new InputError(
