@@ -192,8 +192,9 @@ export interface HedgeFillRecord {
 export interface HedgeFigures {
   /** Hedge orders worked to the end. */
   orders: number;
-  /** Hedge fills. */
+  /** Hedge fills, and those of them where our order rested (passive). */
   trades: number;
+  passiveTrades: number;
   volumeUsd: number;
   feesUsd: number;
   spreadPaidUsd: number;
@@ -716,10 +717,10 @@ export function runOptionsBacktest(config: OptionsBacktestConfig, seed: number):
           vol > 0
             ? black76(c.kind, forward[i]!, c.strike, years, vol, config.quoter.rate ?? 0).price / forward[i]!
             : 0;
-        limitPrice = Math.max(
-          ticks[i]!.snap(Math.max(raw, minTick), a.atMs, flow.side === 'buy' ? 'down' : 'up'),
-          minTick,
-        );
+        // A buyer whose price is below the venue's smallest price sends nothing; a seller's
+        // price is floored there.
+        if (flow.side === 'buy' && raw < minTick) continue;
+        limitPrice = ticks[i]!.snap(Math.max(raw, minTick), a.atMs, flow.side === 'buy' ? 'down' : 'up');
       }
       for (const mode of modes) {
         const r = mode.exchange.submit(
@@ -759,6 +760,7 @@ export function runOptionsBacktest(config: OptionsBacktestConfig, seed: number):
       mode.run.hedging = {
         orders: mode.hedgeOrders,
         trades: sum.trades,
+        passiveTrades: mode.run.hedgeFills.filter((h) => h.maker).length,
         volumeUsd: mode.run.hedgeFills.reduce((v, h) => v + h.fill.amount, 0),
         feesUsd: sum.fees,
         spreadPaidUsd: sum.spreadPaid,
