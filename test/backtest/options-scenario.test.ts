@@ -116,6 +116,44 @@ describe('kind: options scenario', () => {
     expect(a.holds).toBe(!a.book.breached && a.perOption.breached);
   });
 
+  it('reads the hedged scenario: priced takers, MMP, hedging in the runner units; refuses bad sections by path', () => {
+    const text = readFileSync(join(root, 'scenarios/options-hedged.yaml'), 'utf8');
+    const s = parseOptionsScenario(text);
+    expect(s.config.flow.kVolPoints).toBe(0.5);
+    expect(s.config.mmp).toEqual({ intervalMs: 60_000, frozenMs: 0, coolDownMs: 120_000, quantityLimit: 3 });
+    expect(s.config.hedging).toEqual({
+      target: { target: 'coin-neutral', delta: 'premium-adjusted' },
+      policy: { kind: 'whalley-wilmott', proportionalCost: 0.00055, riskAversion: 0.0005 },
+      executor: { passiveMs: 60_000, maxRequotes: 1, limitBps: 5 },
+      perpetual: { halfSpreadBps: 0.5, depthUsd: 100_000, levels: 5, levelSpacingBps: 1 },
+    });
+    type Doc = {
+      hedging: { policy: Record<string, unknown>; perpetual_book: Record<string, unknown>; target: unknown };
+      mmp: Record<string, unknown>;
+      flow: Record<string, unknown>;
+    };
+    const doc = parseYaml(text) as Doc;
+    const bad = (edit: (d: Doc) => void): string => {
+      const d = structuredClone(doc);
+      edit(d);
+      return errorOf(d);
+    };
+    expect(bad((d) => (d.hedging.policy.band = 1))).toMatch(
+      /^hedging\.policy\.band: .*whalley-wilmott policy/,
+    );
+    expect(bad((d) => (d.hedging.policy = { kind: 'band', band: -1 }))).toMatch(/^hedging\.policy\.band: /);
+    expect(bad((d) => (d.hedging.perpetual_book.depth_usd = 105))).toMatch(
+      /^hedging\.perpetual_book\.depth_usd: /,
+    );
+    expect(bad((d) => (d.hedging.target = 'flat'))).toMatch(/^hedging\.target: /);
+    expect(bad((d) => (d.mmp = { interval_seconds: 60 }))).toMatch(/^mmp: .*quantity_limit/);
+    expect(bad((d) => (d.mmp.interval_seconds = 0))).toMatch(/^mmp\.interval_seconds: /);
+    expect(bad((d) => (d.flow.k_vol_points = 0))).toMatch(/^flow\.k_vol_points: /);
+    expect(bad((d) => (d.flow.taker_size = 0.25))).toMatch(/^flow\.taker_size: .*lot/);
+    const band = bad((d) => (d.hedging.policy = { kind: 'time', interval_seconds: 300 }));
+    expect(band).toBe('no error');
+  });
+
   it('the report holds on at least 80% of the seeds', () => {
     const s = parseOptionsScenario(TEXT);
     const mode = {

@@ -23,6 +23,14 @@ interface ModeJson {
   breached: boolean;
   contractsTraded: number;
   pnlCoin: number;
+  maxAbsDelta: number;
+  deltaBreached: boolean;
+  finalDelta: number;
+  massQuotes: number;
+  quotesSent: number;
+  mmpTriggers: number;
+  fills: number;
+  hedging: { trades: number; costUsd: number; feesUsd: number; spreadPaidUsd: number } | null;
 }
 interface ReportJson {
   name: string;
@@ -52,6 +60,12 @@ describe('ballast backtest, kind: options', () => {
         expect(m.maxAbsVega).toHaveLength(2);
         // breached <=> some max |vega| over its limit (the file's 400 per expiry, 1,000 in total)
         expect(m.breached).toBe(m.maxAbsVega.some((v) => v > 400) || m.maxAbsVegaTotal > 1000);
+        // quotes went out as mass quotes, one request a step: steps 0..119 of 2 h (step 120 only marks)
+        expect(m.massQuotes).toBe(120);
+        expect(m.quotesSent).toBeGreaterThan(0);
+        expect(m.deltaBreached).toBe(m.maxAbsDelta > 100);
+        expect(Math.abs(m.finalDelta)).toBeLessThanOrEqual(m.maxAbsDelta);
+        expect(m.hedging).toBeNull(); // no hedging section
       }
       expect(s.holds).toBe(!s.book.breached && s.perOption.breached);
     }
@@ -71,6 +85,26 @@ describe('ballast backtest, kind: options', () => {
     // seed, then per mode: 7 d, 28 d, total, use, over, traded, P&L; then holds
     for (const row of rows) expect(row.trim().split(/\s+/)).toHaveLength(16);
     expect(result.stdout).toMatch(/on \d of 2 seed\(s\): (holds|does not hold) \(needs 80%\)\n$/);
+  });
+
+  it('runs the hedged scenario: hedge fills and their cost in the JSON', async () => {
+    const hedged = join(dir, 'hedged.yaml');
+    writeFileSync(
+      hedged,
+      readFileSync(join(repoRoot, 'scenarios/options-hedged.yaml'), 'utf8').replace(
+        'duration_hours: 8',
+        'duration_hours: 1',
+      ),
+    );
+    const result = await runCli(['backtest', '--scenario', hedged, '--seeds', '1', '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as ReportJson;
+    expect(report.name).toBe('options-hedged');
+    for (const m of [report.seeds[0]!.book, report.seeds[0]!.perOption]) {
+      expect(m.hedging).not.toBeNull();
+      expect(m.hedging!.trades).toBeGreaterThan(0);
+      expect(m.hedging!.costUsd).toBeCloseTo(m.hedging!.feesUsd + m.hedging!.spreadPaidUsd, 9);
+    }
   });
 
   it('refuses a bad options scenario with the field named', async () => {
