@@ -53,6 +53,11 @@ export interface ReplayOptions {
   instrument?: string;
   /** Only records of these types (the ledger reads the inventory's, not trading-state changes). */
   types?: readonly string[];
+  /**
+   * `canonical` (default): timestamp, sequence, id, venue. `append`: the order of appending
+   * (`seq`), the order in which the engine applied its inputs.
+   */
+  order?: 'canonical' | 'append';
 }
 
 /** A saved state of a fold over the journal. */

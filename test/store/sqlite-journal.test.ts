@@ -86,6 +86,15 @@ describe('SqliteJournal', () => {
       [4, 'c'],
       [5, 'a'],
     ]);
+    // In append order: the order the engine applied them.
+    expect([...journal.replay({ order: 'append' })].map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...journal.replay({ order: 'append', afterSeq: 3 })].map((r) => r.id)).toEqual([
+      'c',
+      'a',
+      'late',
+    ]);
+    expect([...journal.replayBodies({ order: 'append', types: ['x'] })]).toEqual([]);
+    expect(() => [...journal.replay({ order: 'sideways' as 'append' })]).toThrow(InputError);
     journal.close();
   });
 

@@ -268,12 +268,18 @@ export class SqliteJournal implements JournalStore {
       where.push(`type IN (${types.map(() => '?').join(', ')})`);
       params.push(...types);
     }
-    const key = `${columns}|${where.join(' AND ')}`;
+    const order = options.order ?? 'canonical';
+    if (order !== 'canonical' && order !== 'append')
+      throw new InputError('order', order, 'canonical or append');
+    const key = `${columns}|${order}|${where.join(' AND ')}`;
     let statement = this.replayStatements.get(key);
     if (statement === undefined) {
       const seqRange = afterSeq > 0 ? ' NOT INDEXED' : '';
       const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
-      statement = this.db.prepare(`SELECT ${columns} FROM events${seqRange}${filter} ORDER BY ${ORDER}`);
+      const orderBy = order === 'append' ? 'seq' : ORDER;
+      statement = this.db.prepare(
+        `SELECT ${columns} FROM events${order === 'append' ? '' : seqRange}${filter} ORDER BY ${orderBy}`,
+      );
       if (columns === 'body') statement.pluck();
       else statement.raw();
       this.replayStatements.set(key, statement);
