@@ -237,3 +237,32 @@ export function allocateGreekColumns(n: number): GreekColumns {
     volga: new Float64Array(n),
   };
 }
+
+/**
+ * Price and greeks of one option into row i of `out`, unchecked (what `black76Columns` does per
+ * row): for callers that evaluate single rows of their own columns. No allocation.
+ */
+export function black76Into(
+  isCall: boolean,
+  forward: number,
+  strike: number,
+  expiryYears: number,
+  vol: number,
+  rate: number,
+  out: GreekColumns,
+  i: number,
+): void {
+  priceInto(isCall, forward, strike, expiryYears, vol, rate, out, i);
+}
+
+/** Price of one option, unchecked (what `black76PriceColumns` does per row). */
+export function black76PriceUnchecked(
+  isCall: boolean,
+  forward: number,
+  strike: number,
+  expiryYears: number,
+  vol: number,
+  rate: number,
+): number {
+  return priceOnly(isCall, forward, strike, expiryYears, vol, rate);
+}

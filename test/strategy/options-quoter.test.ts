@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { INVERSE_OPTION_TICKS } from '../../src/model/default-instruments.js';
 import { formatInstrumentName } from '../../src/model/instrument-name.js';
 import { MS_PER_YEAR } from '../../src/model/time.js';
-import { OptionsQuoter, type OptionsQuoterConfig } from '../../src/strategy/options-quoter.js';
+import {
+  black76SpreadTaylor,
+  OptionsQuoter,
+  type OptionsQuoterConfig,
+} from '../../src/strategy/options-quoter.js';
 import { VolSurface, type SurfaceSlice } from '../../src/vol/surface.js';
 
 const T0 = Date.UTC(2024, 0, 2, 8);
@@ -277,5 +281,143 @@ describe('OptionsQuoter input', () => {
     expect(delta).toBeCloseTo(2 * out.delta[0]! - out.delta[3]! + 0.5 * out.delta[20]!, 12);
     expect(vega[0]).toBeCloseTo(2 * out.vega[0]! - out.vega[3]!, 12);
     expect(vega[1]).toBeCloseTo(0.5 * out.vega[20]!, 12);
+  });
+});
+
+describe('OptionsQuoter fast path: one evaluation and a bounded Taylor step', () => {
+  // Independent reference: refBlack above (Simpson CDF, error below 1e-12 of F + K here).
+  const cases: [boolean, number, number, number, number, number][] = [];
+  for (const call of [true, false])
+    for (const strike of [20_000, 33_000, 39_000, 40_000, 41_500, 47_000, 60_000])
+      for (const t of [3 / 365, 0.05, 0.25, 1])
+        for (const vol of [0.3, 0.6, 1.1])
+          for (const h of [0.002, 0.01, 0.04]) cases.push([call, 40_000, strike, t, vol, h]);
+
+  it('centre price, delta and vega match an independent Black-76; the bound holds for bid and ask', () => {
+    let tight = 0;
+    let measured = 0;
+    for (const [call, f, k, t, vol, h] of cases) {
+      const r = black76SpreadTaylor(call, f, k, t, vol, h);
+      const tol = 1e-12 * (f + k); // reference accuracy
+      const mid = refBlack(call, f, k, t, vol);
+      expect(Math.abs(r.price - mid.price)).toBeLessThan(tol);
+      expect(Math.abs(r.delta - mid.delta)).toBeLessThan(1e-11);
+      expect(Math.abs(r.vega - mid.vega)).toBeLessThan(1e-9 * Math.max(1, mid.vega));
+      const bid = refBlack(call, f, k, t, vol - h).price;
+      const ask = refBlack(call, f, k, t, vol + h).price;
+      const errors = [Math.abs(r.bid - bid), Math.abs(r.ask - ask)];
+      for (const error of errors) {
+        expect(error).toBeLessThanOrEqual(r.errorBound + tol);
+        if (error > 1e3 * tol) {
+          measured++;
+          if (r.errorBound < 30 * error) tight++;
+        }
+      }
+    }
+    // Not vacuous: most measurable errors are within a factor 30 of the bound.
+    expect(measured).toBeGreaterThan(100);
+    expect(tight / measured).toBeGreaterThan(0.8);
+  });
+
+  it('the estimate rounds to the exact price on the tick except within its bound of a boundary', () => {
+    let near = 0;
+    let total = 0;
+    for (const [call, f, k, t, vol, h] of cases) {
+      if (h > 0.01) continue; // the error grows as h^3: at 0.04 the bound reaches a tick
+      const r = black76SpreadTaylor(call, f, k, t, vol, h);
+      for (const [estimate, exact, up] of [
+        [r.ask / f, refBlack(call, f, k, t, vol + h).price / f, true],
+        [r.bid / f, refBlack(call, f, k, t, vol - h).price / f, false],
+      ] as const) {
+        if (exact < 0.0001) continue;
+        total++;
+        const dir = up ? 'up' : 'down';
+        const boundCoin = r.errorBound / f + 1e-12 * (1 + k / f);
+        const straddles =
+          INVERSE_OPTION_TICKS.snap(exact - boundCoin, T0, dir) !==
+          INVERSE_OPTION_TICKS.snap(exact + boundCoin, T0, dir);
+        if (straddles) near++;
+        else
+          expect(INVERSE_OPTION_TICKS.snap(estimate, T0, dir)).toBe(
+            INVERSE_OPTION_TICKS.snap(exact, T0, dir),
+          );
+      }
+    }
+    expect(total).toBeGreaterThan(200);
+    // Near a boundary: mostly the deep in-the-money calls at exactly 0.5 coin (intrinsic value
+    // on the tick, time value below 1e-11), which any nonzero bound straddles.
+    expect(near).toBeGreaterThan(0);
+    expect(near / total).toBeLessThan(0.06);
+  });
+
+  it('quote gives exactly the prices and sizes of three exact evaluations (quoteExact), ticks near boundaries included', () => {
+    let exactSides: number;
+    let quotedSides: number;
+    const rates: number[] = [];
+    for (const [config, extra] of [
+      [{}, {}],
+      [{ halfSpreadVol: 0.05, deltaSkew: 0.01 }, {}],
+      [{ halfSpreadVol: 0.002, rate: 0.03, shrinkStart: 0.5, minSize: 1 }, {}],
+      // spread wide against the lowest vols: the Taylor step is not taken there
+      [{ halfSpreadVol: 0.15, vegaSkewVol: 0.05 }, {}],
+      [{}, { instruments: NAMES.map((instrument) => ({ instrument, maxPrice: 0.02, minPrice: 0.0005 })) }],
+    ] as [Partial<OptionsQuoterConfig>, Partial<ConstructorParameters<typeof OptionsQuoter>[0]>][]) {
+      const fast = quoter(config, extra);
+      const exact = quoter(config, extra);
+      exactSides = 0;
+      quotedSides = 0;
+      for (let j = 0; j < 400; j++) {
+        const spot = SPOT * (0.7 + (0.6 * j) / 400);
+        const book = {
+          vegaByExpiry: [((j % 7) - 3) * 300, ((j % 5) - 2) * 400],
+          deltaCoin: ((j % 9) - 4) * 4,
+        };
+        const a = fast.quote(spot, book);
+        const b = exact.quoteExact(spot, book);
+        exactSides += fast.lastExactSides;
+        for (let i = 0; i < NAMES.length; i++) {
+          expect(a.bidSize[i]).toBe(b.bidSize[i]);
+          expect(a.askSize[i]).toBe(b.askSize[i]);
+          expect(a.bidPrice[i]).toBe(b.bidPrice[i]);
+          expect(a.askPrice[i]).toBe(b.askPrice[i]);
+          expect(Math.abs(a.delta[i]! - b.delta[i]!)).toBeLessThan(1e-13);
+          expect(Math.abs(a.vega[i]! - b.vega[i]!)).toBeLessThan(1e-12 * Math.max(1, Math.abs(b.vega[i]!)));
+          if (a.bidSize[i]! > 0) quotedSides++;
+          if (a.askSize[i]! > 0) quotedSides++;
+        }
+      }
+      rates.push(exactSides / quotedSides);
+    }
+    // The exact fallback was exercised; rare at the default one-vol-point half-spread, common
+    // only at 5 and 15 points (Taylor error ~ h^3).
+    expect(rates[0]! + rates[2]! + rates[4]!).toBeGreaterThan(0);
+    expect(rates[1]).toBeGreaterThan(0);
+    expect(rates[3]).toBeGreaterThan(0);
+    expect(rates[0]).toBeLessThan(0.01);
+    expect(rates[2]).toBeLessThan(0.01);
+    expect(rates[4]).toBeLessThan(0.01);
+  });
+
+  it('a surface of another class is evaluated through its own totalVariance', () => {
+    class Shifted extends VolSurface {
+      override totalVariance(k: number, t: number): number {
+        return super.totalVariance(k, t) + 0.0001 * t;
+      }
+    }
+    const base = surface();
+    const shifted = new Shifted(base.asOfMs, base.slices);
+    const q = quoter({}, { surface: shifted });
+    const out = q.quote(SPOT, flat);
+    NAMES.forEach((name, i) => {
+      const { e, strike } = parse(name);
+      const t = ([E1, E2][e]! - T0) / MS_PER_YEAR;
+      const sigma = refVol(e, strike, SPOT);
+      expect(out.surfaceVol[i]).toBeCloseTo(Math.sqrt(sigma * sigma + 0.0001), 12);
+      void t;
+    });
+  });
+
+  it('black76SpreadTaylor names a half-spread outside (0, vol / 2)', () => {
+    expect(() => black76SpreadTaylor(true, 40_000, 40_000, 0.1, 0.5, 0.3)).toThrow(/halfSpreadVol/);
   });
 });
