@@ -1013,8 +1013,18 @@ export class OptionsQuoter {
   }
 
   private buildTicks(): void {
+    // One rule object per distinct rule in force: the chain usually shares one, which then stays
+    // in cache while every option snaps on it.
+    const built = new Map<TickRule, { rule: FastTicks; fast: boolean }>();
     for (let i = 0; i < this.n; i++) {
       const rule: TickRule = (this.schedules[i] as TickSchedule).ruleAt(this.atMs);
+      const known = built.get(rule);
+      if (known !== undefined) {
+        this.rules[i] = known.rule;
+        this.minTick[i] = known.rule.ticks[0] as number;
+        this.slowTicks[i] = known.fast ? 0 : 1;
+        continue;
+      }
       const nb = rule.steps.length + 1;
       const ticks = new Float64Array(nb);
       const inverse = new Float64Array(nb);
@@ -1035,7 +1045,9 @@ export class OptionsQuoter {
           if (Math.abs(boundary / tick - Math.round(boundary / tick)) > 1e-9) fast = false;
         }
       }
-      this.rules[i] = { ticks, inverse, above };
+      const fastTicks: FastTicks = { ticks, inverse, above };
+      this.rules[i] = fastTicks;
+      built.set(rule, { rule: fastTicks, fast });
       this.minTick[i] = ticks[0] as number;
       this.slowTicks[i] = fast ? 0 : 1;
     }
