@@ -1,0 +1,100 @@
+/**
+ * A stand-in for the engine behind `EngineHandle`: holds a state, records every command it is
+ * given, publishes states on demand, and applies operator commands the way the engine's contract
+ * says (kill -> HALTED, repeatable; pause -> REDUCING; resume -> ACTIVE; limits validated with
+ * the limits parser).
+ */
+import type { CommandResult, EngineHandle, EngineState, OperatorCommand } from '../../src/engine/types.js';
+import { parseLimitsText } from '../../src/risk/limits/config.js';
+
+export function sampleState(overrides: Partial<EngineState> = {}): EngineState {
+  return {
+    trading_state: 'ACTIVE',
+    trading_reasons: [],
+    time_ms: 1_600_000_000_000,
+    venue: 'sim',
+    connection: 'up',
+    positions: [
+      { instrument: 'BTC-26JUN20-9000-C', amount: -12.5 },
+      { instrument: 'BTC-PERPETUAL', amount: 41_000 },
+    ],
+    greeks: { BTC: { delta: 0.42, gamma: 0.0011, vega: -310.5, theta: 95.25 } },
+    pnl: { coin: { BTC: 0.031 }, usd: 285.4 },
+    orders: [
+      {
+        client_order_id: 'run1-7',
+        order_id: 'ETH-123',
+        instrument: 'BTC-26JUN20-9000-C',
+        side: 'sell',
+        price: 0.0455,
+        amount: 2,
+        filled: 0.5,
+        state: 'open',
+      },
+    ],
+    limits: [{ name: 'btc-delta', measure: 'delta_coin', current: 0.42, limit: 25, use: 0.0168 }],
+    hedges: { count: 3, cost_usd: 12.75 },
+    alerts: [{ time_ms: 1_599_999_990_000, kind: 'stale', message: 'ticker BTC-PERPETUAL 4 s old' }],
+    ...overrides,
+  };
+}
+
+export class FakeEngine implements EngineHandle {
+  current: EngineState;
+  readonly commands: OperatorCommand[] = [];
+  readonly listeners = new Set<(state: EngineState) => void>();
+  /** Replaces `command` when set (to hang, throw, ...). */
+  override: ((command: OperatorCommand) => Promise<CommandResult>) | null = null;
+
+  constructor(state: EngineState = sampleState()) {
+    this.current = state;
+  }
+
+  state(): EngineState {
+    return this.current;
+  }
+
+  subscribe(listener: (state: EngineState) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  publish(patch: Partial<EngineState>): EngineState {
+    this.current = { ...this.current, ...patch };
+    for (const listener of this.listeners) listener(this.current);
+    return this.current;
+  }
+
+  async command(command: OperatorCommand): Promise<CommandResult> {
+    this.commands.push(command);
+    if (this.override !== null) return this.override(command);
+    const result = (accepted: boolean, detail: string): CommandResult => ({
+      accepted,
+      trading_state: this.current.trading_state,
+      detail,
+    });
+    switch (command.type) {
+      case 'kill': {
+        const already = this.current.trading_state === 'HALTED';
+        this.publish({ trading_state: 'HALTED', trading_reasons: [`kill: ${command.reason ?? 'operator'}`] });
+        return result(true, already ? 'already halted' : 'halted; orders cancelled');
+      }
+      case 'pause':
+        if (this.current.trading_state === 'HALTED') return result(false, 'halted: resume first');
+        this.publish({ trading_state: 'REDUCING', trading_reasons: ['paused'] });
+        return result(true, 'paused');
+      case 'resume':
+        this.publish({ trading_state: 'ACTIVE', trading_reasons: [] });
+        return result(true, 'resumed');
+      case 'limits':
+        try {
+          const config = parseLimitsText(command.text);
+          return result(true, `${config.limits.length} limits in force`);
+        } catch (error) {
+          return result(false, error instanceof Error ? error.message : String(error));
+        }
+    }
+  }
+}
