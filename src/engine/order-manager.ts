@@ -126,6 +126,37 @@ export class OrderManager {
     };
   }
 
+  /**
+   * A journaled `place` command again, after a restart: the order is known as pending (the venue's
+   * view, asked on connecting, settles it), and ids continue after it. Spends no credits.
+   */
+  restorePlace(
+    command: Extract<VenueCommand, { kind: 'place' }>,
+    sentMs: number,
+    purpose: OrderPurpose,
+  ): void {
+    const n = Number(command.clientOrderId.slice(this.prefix.length + 1));
+    if (command.clientOrderId.startsWith(`${this.prefix}-`) && Number.isSafeInteger(n))
+      this.sent = Math.max(this.sent, n);
+    if (this.orders.has(command.clientOrderId)) return;
+    this.orders.set(command.clientOrderId, {
+      clientOrderId: command.clientOrderId,
+      orderId: null,
+      instrument: command.instrument,
+      side: command.side,
+      price: command.price ?? null,
+      amount: command.amount,
+      filled: 0,
+      state: 'pending',
+      purpose,
+      postOnly: command.postOnly === true,
+      sentMs,
+      lastUpdateMs: sentMs,
+      deadlineMs: Number.NaN,
+      reason: null,
+    });
+  }
+
   /** A new price and amount for a resting order (it must be open with a venue id); null if not possible. */
   edit(clientOrderId: string, price: number, amount: number, nowMs: number): VenueCommand | null {
     const o = this.orders.get(clientOrderId);

@@ -1,0 +1,781 @@
+/**
+ * The engine's core: one fold over its inputs (issue 9, Build item 1). Each input updates the
+ * state and returns the commands for the venue; the core reads no clock (time is the inputs'),
+ * does no I/O, and keeps what the loop must journal beside the commands (trading-state changes).
+ *
+ * The wiring, input by input:
+ * - market data -> books (sequence-checked: a gap or a crossed book makes the book stale, and
+ *   stale data halts quoting through the trading controller), tickers (marks, implied vols,
+ *   index), the surface (recalibrated from the options' tickers on a schedule and when the index
+ *   moved more than `refitMoveBps` since the last fit);
+ * - fills -> the inventory (the ledger: a duplicate trade id changes nothing), the order
+ *   manager, the fill-burst kill switch, the hedge's cost;
+ * - the book's greeks -> limits (the trading controller: a breach moves the book to REDUCING) ->
+ *   strategies: the options quoter (issue 8: quotes in vol around the surface, skewed by the whole
+ *   book's vega per expiry and its delta, sizes shrinking near the limits) and the delta hedger
+ *   (a band around zero delta, crossing the perpetual within a price limit) -> the order manager
+ *   (place, edit, cancel; credits) -> commands;
+ * - the connection: in doubt or down -> cancel everything through the kill path and stop
+ *   quoting; up -> ask the venue for its view (`reconcile`); the venue's view -> compared with
+ *   ours: a position that differs halts the book with a report;
+ * - the operator: kill (HALTED, cancel all through the kill path; repeatable), pause, resume,
+ *   new limits.
+ * Trading states: ACTIVE quotes and hedges; REDUCING cancels the quotes and only hedges (a hedge
+ * reduces the delta); HALTED cancels everything and sends nothing.
+ */
+import { EVENT_TYPES, type FillEvent } from '../inventory/events.js';
+import { Ledger } from '../inventory/ledger.js';
+import { toNumber } from '../inventory/money.js';
+import { OrderBook } from '../market/book.js';
+import type { MarketEvent, TickerEvent } from '../market/events.js';
+import { parseInstrumentName } from '../model/instrument-name.js';
+import { MS_PER_YEAR } from '../model/time.js';
+import { black76 } from '../pricing/black76.js';
+import { parseLimitsText, type LimitsConfig } from '../risk/limits/config.js';
+import {
+  stateChangeRecord,
+  TradingController,
+  type KillSwitchConfig,
+  type StateChange,
+} from '../risk/trading-state.js';
+import { OptionsQuoter, type OptionsQuoterConfig, type QuoterLimits } from '../strategy/options-quoter.js';
+import { RateBudget, type RateBudgetConfig } from '../strategy/rate-budget.js';
+import type { JournalRecord } from '../store/journal.js';
+import { calibrateSurface, type SliceQuotes } from '../vol/calibrate-surface.js';
+import type { VolSurface } from '../vol/surface.js';
+import { OrderManager, type ManagedOrder } from './order-manager.js';
+import type {
+  CommandResult,
+  EngineInput,
+  EngineState,
+  OperatorCommand,
+  VenueCommand,
+  VenueOrder,
+} from './types.js';
+
+export { EVENT_TYPES };
+
+/** The options the core quotes and how. */
+export interface QuotingConfig {
+  /** Expiries quoted: the nearest ones more than `minDaysToExpiry` away. */
+  expiries: number;
+  minDaysToExpiry: number;
+  /** Strikes within this share of the forward (0.1 = +-10%), calls and puts. */
+  moneyness: number;
+  quoter: OptionsQuoterConfig;
+  limits: QuoterLimits;
+  /** Least time between two requotes, ms (a spot move or a fill asks for one). */
+  requoteMs: number;
+  /** Surface refit: at least every `refitMs`, and when the index moved more than `refitMoveBps`. */
+  refitMs: number;
+  refitMoveBps: number;
+}
+
+/** Delta hedging on a perpetual. */
+export interface HedgingConfig {
+  instrument: string;
+  /** Hedge when |delta| (coin, premium-adjusted, options and the perpetual) exceeds this. */
+  bandCoin: number;
+  /** Cross at most this far from the index, bps. */
+  limitBps: number;
+  /** Least time between two hedges, ms. */
+  minIntervalMs: number;
+}
+
+export interface CoreConfig {
+  /** The venue's name (journal venue of its fills). */
+  venue: string;
+  /** Underlying of the book (`BTC`); its index comes from the perpetual's or the options' tickers. */
+  currency: string;
+  orderPrefix: string;
+  orderTimeoutMs: number;
+  killSwitch: KillSwitchConfig;
+  rateLimit?: Omit<RateBudgetConfig, 'startMs'>;
+  quoting?: QuotingConfig;
+  hedging?: HedgingConfig;
+  /** Limits file text (`src/risk/limits/config.ts`), shown with their use. */
+  limitsText?: string;
+}
+
+/** What one input produced. */
+export interface Outcome {
+  commands: VenueCommand[];
+  /** Records to journal besides the input (trading-state changes). */
+  records: JournalRecord[];
+  /** For an operator command: the answer. */
+  result?: CommandResult;
+}
+
+interface Alert {
+  time_ms: number;
+  kind: string;
+  message: string;
+}
+
+const MAX_ALERTS = 50;
+
+export class EngineCore {
+  readonly ledger: Ledger;
+  readonly orders: OrderManager;
+  readonly controller: TradingController;
+  private readonly books = new Map<string, OrderBook>();
+  private readonly tickers = new Map<string, TickerEvent>();
+  private index = Number.NaN;
+  private now = Number.NaN;
+  private connection: EngineState['connection'] = 'down';
+  /** Quoting waits for the venue's view after every (re)connect. */
+  private reconciled = false;
+  private lastTradeId: string | null = null;
+  private surface: VolSurface | undefined;
+  private fitIndex = Number.NaN;
+  private fitMs = Number.NaN;
+  private quoter: OptionsQuoter | undefined;
+  private lastQuoteMs = Number.NaN;
+  private quoteDue = true;
+  /** Our resting quote per instrument and side: its client id. */
+  private readonly quoteIds = new Map<string, string>();
+  private lastHedgeMs = Number.NaN;
+  private hedges = 0;
+  private hedgeCostUsd = 0;
+  private readonly alerts: Alert[] = [];
+  private pending: JournalRecord[] = [];
+  private limits: LimitsConfig | undefined;
+  private peakEquityUsd = Number.NaN;
+
+  constructor(
+    readonly config: CoreConfig,
+    restored?: { ledger?: Ledger; stateChanges?: number; ordersSent?: number },
+  ) {
+    this.ledger = restored?.ledger ?? new Ledger();
+    const budget =
+      config.rateLimit === undefined ? undefined : new RateBudget({ ...config.rateLimit, startMs: 0 });
+    this.orders = new OrderManager(config.orderPrefix, config.orderTimeoutMs, budget);
+    this.controller = new TradingController(
+      config.killSwitch,
+      (change) => this.onStateChange(change),
+      restored?.stateChanges ?? 0,
+    );
+    if (config.limitsText !== undefined) this.limits = parseLimitsText(config.limitsText);
+  }
+
+  /** Applies one input; the commands to send and the records to journal. */
+  apply(input: EngineInput): Outcome {
+    const t = timeOf(input);
+    if (Number.isFinite(t) && !(t < this.now)) this.now = t;
+    const commands: VenueCommand[] = [];
+    let result: CommandResult | undefined;
+    const before = this.controller.state;
+    switch (input.kind) {
+      case 'market':
+        this.onMarket(input.event);
+        break;
+      case 'fill':
+        this.onFill(input.event);
+        break;
+      case 'order':
+        this.orders.onOrder(input.order);
+        this.forgetQuote(input.order);
+        break;
+      case 'reject':
+        this.orders.onReject(input.clientOrderId, input.code, input.message, input.timestampMs);
+        this.alert('reject', `${input.clientOrderId}: ${input.code} ${input.message}`);
+        break;
+      case 'mmp_trigger':
+        this.alert(
+          'mmp',
+          `MMP triggered on ${input.index}${input.group === null ? '' : ` group ${input.group}`}`,
+        );
+        this.quoteIds.clear();
+        commands.push({ kind: 'reset_mmp', index: input.index, group: input.group });
+        break;
+      case 'account':
+        this.onAccount(input.positions, input.openOrders);
+        break;
+      case 'connection':
+        commands.push(...this.onConnection(input.state, input.reason));
+        break;
+      case 'timer':
+        this.controller.onTime(this.now);
+        commands.push(...this.orders.onTime(this.now));
+        this.orders.prune(this.now - 60_000);
+        break;
+      case 'operator':
+        result = this.onOperator(input.command);
+        break;
+    }
+    const after = this.controller.state;
+    if (after === 'HALTED' && (before !== 'HALTED' || input.kind === 'operator')) {
+      // Halted (or killed again): everything goes, through the kill path.
+      this.quoteIds.clear();
+      commands.push(this.orders.cancelAll(`trading state ${after}`, this.now, true));
+    } else if (after === 'REDUCING' && before === 'ACTIVE') {
+      commands.push(...this.pullQuotes());
+    }
+    if (after === 'ACTIVE' && this.connection === 'up' && this.reconciled) {
+      commands.push(...this.strategies(input));
+    } else if (after !== 'HALTED' && this.connection === 'up' && this.reconciled) {
+      commands.push(...this.hedge());
+    }
+    const records = this.pending;
+    this.pending = [];
+    return result === undefined ? { commands, records } : { commands, records, result };
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  private onMarket(event: MarketEvent): void {
+    this.controller.onMarketData(event.timestampMs);
+    switch (event.type) {
+      case 'book_snapshot': {
+        const book = this.book(event.instrument);
+        const wasStale = book.status === 'stale';
+        book.applySnapshot(event);
+        if (wasStale) this.controller.onBookStatus(event.instrument, false, event.timestampMs);
+        break;
+      }
+      case 'book_change': {
+        const book = this.book(event.instrument);
+        if (book.applyChange(event) === 'stale') {
+          this.alert('gap', `${event.instrument}: ${book.staleReason?.reason ?? 'stale'}`);
+          this.controller.onBookStatus(event.instrument, true, event.timestampMs);
+        }
+        break;
+      }
+      case 'ticker': {
+        this.tickers.set(event.instrument, event);
+        if (event.indexPrice !== undefined && event.indexPrice > 0) {
+          const moved = !(Math.abs(event.indexPrice / this.index - 1) * 1e4 < 1);
+          this.index = event.indexPrice;
+          if (moved) this.quoteDue = true;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private book(instrument: string): OrderBook {
+    let book = this.books.get(instrument);
+    if (book === undefined) {
+      book = new OrderBook(instrument);
+      this.books.set(instrument, book);
+    }
+    return book;
+  }
+
+  private onFill(event: FillEvent): void {
+    const r = this.ledger.apply(event);
+    if (r.status === 'duplicate') return;
+    this.lastTradeId = event.id;
+    const amount = toNumber(event.amount);
+    const o = this.orders.onFill(event.orderId, amount, event.timestampMs);
+    this.controller.onFill(event.timestampMs);
+    this.quoteDue = true;
+    if (o?.purpose === 'hedge') {
+      const price = toNumber(event.price);
+      const fee = toNumber(event.fee);
+      const feeUsd = event.feeCurrency === 'USD' ? fee : fee * price;
+      // Inverse perpetual: amount in USD; the spread paid is |price - index| / price of it.
+      const spreadUsd = Number.isFinite(this.index) ? (amount * Math.abs(price - this.index)) / price : 0;
+      this.hedges += 1;
+      this.hedgeCostUsd += feeUsd + spreadUsd;
+    }
+    if (o === undefined || o.state === 'filled') this.forgetQuoteId(o?.clientOrderId);
+  }
+
+  private onAccount(positions: { instrument: string; amount: number }[], open: VenueOrder[]): void {
+    const ours = new Map<string, number>();
+    for (const p of this.ledger.positions(true)) ours.set(p.instrument, toNumber(p.amount));
+    const theirs = new Map<string, number>();
+    for (const p of positions) if (p.amount !== 0) theirs.set(p.instrument, p.amount);
+    const diffs: string[] = [];
+    for (const name of new Set([...ours.keys(), ...theirs.keys()])) {
+      const a = ours.get(name) ?? 0;
+      const b = theirs.get(name) ?? 0;
+      if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)))
+        diffs.push(`${name}: ours ${a}, venue ${b}`);
+    }
+    const { closed, foreign } = this.orders.reconcile(open, this.now);
+    for (const id of closed) this.forgetQuoteId(id);
+    if (foreign.length > 0)
+      this.alert(
+        'mismatch',
+        `orders at the venue we did not send: ${foreign.map((o) => o.orderId).join(', ')}`,
+      );
+    if (diffs.length > 0) {
+      const detail = `positions differ: ${diffs.join('; ')}`;
+      this.alert('mismatch', detail);
+      this.controller.onReconciliation(false, detail, this.now);
+    }
+    this.reconciled = true;
+    this.quoteDue = true;
+  }
+
+  private onConnection(state: EngineState['connection'], reason: string): VenueCommand[] {
+    const was = this.connection;
+    this.connection = state;
+    if (state === 'up') {
+      this.reconciled = false;
+      return was === 'up' ? [] : [{ kind: 'reconcile', afterTradeId: this.lastTradeId }];
+    }
+    this.alert('connection', `${state}: ${reason}`);
+    this.reconciled = false;
+    this.quoteIds.clear();
+    return [this.orders.cancelAll(`connection ${state}: ${reason}`, this.now, true)];
+  }
+
+  private onOperator(command: OperatorCommand): CommandResult {
+    switch (command.type) {
+      case 'kill':
+        this.controller.pause(
+          `operator kill${command.reason === undefined ? '' : `: ${command.reason}`}`,
+          this.now,
+        );
+        this.alert('kill', 'kill switch');
+        return {
+          accepted: true,
+          trading_state: this.controller.state,
+          detail: 'halted; all orders cancelled',
+        };
+      case 'pause':
+        this.controller.pause(
+          `operator${command.reason === undefined ? '' : `: ${command.reason}`}`,
+          this.now,
+        );
+        return { accepted: true, trading_state: this.controller.state, detail: 'paused' };
+      case 'resume':
+        this.controller.resume('operator', this.now);
+        return {
+          accepted: true,
+          trading_state: this.controller.state,
+          detail:
+            this.controller.state === 'ACTIVE'
+              ? 'resumed'
+              : `still ${this.controller.state}: ${this.controller
+                  .reasons()
+                  .map((r) => r.detail)
+                  .join('; ')}`,
+        };
+      case 'limits':
+        try {
+          this.limits = parseLimitsText(command.text, 'limits');
+          return {
+            accepted: true,
+            trading_state: this.controller.state,
+            detail: `${this.limits.limits.length} limits`,
+          };
+        } catch (error) {
+          return {
+            accepted: false,
+            trading_state: this.controller.state,
+            detail: error instanceof Error ? error.message : String(error),
+          };
+        }
+    }
+  }
+
+  private onStateChange(change: StateChange): void {
+    this.pending.push(stateChangeRecord(change));
+    this.alert('state', `${change.from} -> ${change.to}: ${change.reason} (${change.detail})`);
+  }
+
+  private alert(kind: string, message: string): void {
+    this.alerts.push({ time_ms: this.now, kind, message });
+    if (this.alerts.length > MAX_ALERTS) this.alerts.shift();
+  }
+
+  // ------------------------------------------------------------------ strategies
+
+  private strategies(input: EngineInput): VenueCommand[] {
+    const out: VenueCommand[] = [];
+    if (this.config.quoting !== undefined) {
+      this.refit();
+      const due =
+        this.quoteDue &&
+        !(this.now - this.lastQuoteMs < this.config.quoting.requoteMs) &&
+        this.quoter !== undefined;
+      if (
+        due ||
+        (input.kind === 'timer' && !(this.now - this.lastQuoteMs < this.config.quoting.requoteMs * 10))
+      )
+        out.push(...this.requote());
+    }
+    out.push(...this.hedge());
+    return out;
+  }
+
+  /** The options' tickers as the calibration's slices. */
+  private sliceQuotes(): SliceQuotes[] {
+    const byExpiry = new Map<number, { k: number[]; mid: number[]; half: number[]; forwards: number[] }>();
+    for (const t of this.tickers.values()) {
+      if (t.markIv === undefined || !(t.markIv > 0) || t.underlyingPrice === undefined) continue;
+      const name = parseInstrumentName(t.instrument);
+      if (name.kind !== 'option' || name.base !== this.config.currency) continue;
+      if (!(name.expiryMs - this.now > this.config.quoting!.minDaysToExpiry * 86_400_000 * 0.5)) continue;
+      let e = byExpiry.get(name.expiryMs);
+      if (e === undefined) {
+        e = { k: [], mid: [], half: [], forwards: [] };
+        byExpiry.set(name.expiryMs, e);
+      }
+      const bid = t.bidIv !== undefined && t.bidIv > 0 ? t.bidIv / 100 : undefined;
+      const ask = t.askIv !== undefined && t.askIv > 0 ? t.askIv / 100 : undefined;
+      const mid = bid !== undefined && ask !== undefined && ask >= bid ? (bid + ask) / 2 : t.markIv / 100;
+      const half = bid !== undefined && ask !== undefined && ask >= bid ? (ask - bid) / 2 : 0.01;
+      e.k.push(Math.log(name.strike / t.underlyingPrice));
+      e.mid.push(mid);
+      e.half.push(Math.max(half, 0.001));
+      e.forwards.push(t.underlyingPrice);
+    }
+    const slices: SliceQuotes[] = [];
+    for (const [expiryMs, e] of byExpiry) {
+      if (e.k.length < 5) continue;
+      const sorted = [...e.forwards].sort((a, b) => a - b);
+      slices.push({
+        expiryMs,
+        yearsToExpiry: (expiryMs - this.now) / MS_PER_YEAR,
+        forward: sorted[sorted.length >> 1] as number,
+        k: Float64Array.from(e.k),
+        mid: Float64Array.from(e.mid),
+        halfSpread: Float64Array.from(e.half),
+      });
+    }
+    return slices;
+  }
+
+  private refit(): void {
+    const q = this.config.quoting as QuotingConfig;
+    if (!Number.isFinite(this.index)) return;
+    const moved = Math.abs(this.index / this.fitIndex - 1) * 1e4 > q.refitMoveBps;
+    if (!(moved || !(this.now - this.fitMs < q.refitMs))) return;
+    const slices = this.sliceQuotes();
+    if (slices.length === 0) return;
+    try {
+      const fit = calibrateSurface(
+        this.now,
+        slices,
+        this.surface === undefined ? {} : { previous: this.surface },
+      );
+      this.surface = fit.surface;
+    } catch (error) {
+      this.alert('surface', `refit failed: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    this.fitIndex = this.index;
+    this.fitMs = this.now;
+    if (this.quoter === undefined) this.quoter = this.makeQuoter(this.surface);
+    else {
+      this.quoter.setSurface(this.surface, this.index);
+      this.quoter.setTime(this.now);
+    }
+    this.quoteDue = true;
+  }
+
+  private makeQuoter(surface: VolSurface): OptionsQuoter | undefined {
+    const q = this.config.quoting as QuotingConfig;
+    const expiries = surface.slices
+      .map((s) => s.expiryMs)
+      .filter((e) => e - this.now > q.minDaysToExpiry * 86_400_000)
+      .slice(0, q.expiries);
+    const names: string[] = [];
+    for (const t of this.tickers.values()) {
+      const name = parseInstrumentName(t.instrument);
+      if (name.kind !== 'option' || !expiries.includes(name.expiryMs)) continue;
+      const forward = surface.forward(name.expiryMs);
+      if (Math.abs(name.strike / forward - 1) <= q.moneyness) names.push(t.instrument);
+    }
+    if (names.length === 0) return undefined;
+    names.sort();
+    try {
+      return new OptionsQuoter({
+        surface,
+        refSpot: this.index,
+        instruments: names,
+        config: q.quoter,
+        limits: q.limits,
+        atMs: this.now,
+      });
+    } catch (error) {
+      this.alert('quoter', error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  }
+
+  /** Position of an instrument, as a number in the venue's unit. */
+  private position(instrument: string): number {
+    return toNumber(this.ledger.position(instrument).amount);
+  }
+
+  /** The book's premium-adjusted delta in coin, and vega per expiry aligned with the quoter's. */
+  private bookGreeks(): {
+    delta: number;
+    vegaByExpiry: Float64Array;
+    vega: number;
+    gamma: number;
+    theta: number;
+  } {
+    const quoter = this.quoter;
+    const vegaByExpiry = new Float64Array(quoter?.expiries.length ?? 0);
+    let delta = 0;
+    let vega = 0;
+    let gamma = 0;
+    let theta = 0;
+    for (const p of this.ledger.positions(true)) {
+      const amount = toNumber(p.amount);
+      const name = parseInstrumentName(p.instrument);
+      if (name.kind === 'option') {
+        const g = this.optionGreeks(p.instrument, name.kind === 'option' ? name : undefined);
+        if (g === undefined) continue;
+        delta += amount * g.delta;
+        vega += amount * g.vega;
+        gamma += amount * g.gamma;
+        theta += amount * g.theta;
+        if (quoter !== undefined) {
+          const e = quoter.expiries.indexOf(name.expiryMs);
+          if (e >= 0) vegaByExpiry[e] = (vegaByExpiry[e] as number) + amount * g.vega;
+        }
+      } else if (Number.isFinite(this.index) && this.index > 0) {
+        // Inverse future or perpetual: N USD is N / S coin of delta.
+        delta += amount / this.index;
+      }
+    }
+    return { delta, vegaByExpiry, vega, gamma, theta };
+  }
+
+  /** Per-contract greeks of an option: premium-adjusted delta (coin), vega (USD/vol pt), gamma, theta (USD/day). */
+  private optionGreeks(
+    instrument: string,
+    name: { kind: 'option'; strike: number; expiryMs: number; optionKind?: string } | undefined,
+  ): { delta: number; vega: number; gamma: number; theta: number } | undefined {
+    const t = this.tickers.get(instrument);
+    if (t === undefined || name === undefined) return undefined;
+    const forward = t.underlyingPrice;
+    const iv = t.markIv;
+    const years = (name.expiryMs - this.now) / MS_PER_YEAR;
+    if (forward === undefined || iv === undefined || !(years > 0) || !(iv > 0)) return undefined;
+    const kind = instrument.endsWith('-C') ? 'call' : 'put';
+    const g = black76(kind, forward, name.strike, years, iv / 100, 0);
+    return {
+      delta: g.delta - g.price / forward,
+      vega: g.vega / 100,
+      gamma: g.gamma,
+      theta: g.theta / 365,
+    };
+  }
+
+  private requote(): VenueCommand[] {
+    const quoter = this.quoter;
+    if (quoter === undefined || !Number.isFinite(this.index)) return [];
+    this.lastQuoteMs = this.now;
+    this.quoteDue = false;
+    const greeks = this.bookGreeks();
+    quoter.setTime(this.now);
+    const out = quoter.quote(this.index, { vegaByExpiry: greeks.vegaByExpiry, deltaCoin: greeks.delta });
+    const commands: VenueCommand[] = [];
+    for (let i = 0; i < quoter.instruments.length; i++) {
+      const instrument = quoter.instruments[i] as string;
+      for (const side of ['buy', 'sell'] as const) {
+        const price = (side === 'buy' ? out.bidPrice : out.askPrice)[i] as number;
+        const size = (side === 'buy' ? out.bidSize : out.askSize)[i] as number;
+        const key = `${instrument}|${side}`;
+        const id = this.quoteIds.get(key);
+        const live = id === undefined ? undefined : this.orders.get(id);
+        const wanted = Number.isFinite(price) && size > 0;
+        if (
+          live === undefined ||
+          (live.state !== 'open' && live.state !== 'partially_filled' && live.state !== 'pending')
+        ) {
+          if (id !== undefined) this.quoteIds.delete(key);
+          if (!wanted) continue;
+          const c = this.orders.place(
+            { instrument, side, amount: size, price, postOnly: true },
+            'quote',
+            this.now,
+          );
+          if (c !== null && c.kind === 'place') {
+            this.quoteIds.set(key, c.clientOrderId);
+            commands.push(c);
+          }
+        } else if (!wanted) {
+          const c = this.orders.cancel(live.clientOrderId, this.now);
+          if (c !== null) commands.push(c);
+          this.quoteIds.delete(key);
+        } else if (
+          live.state !== 'pending' &&
+          (live.price !== price || Math.abs(live.amount - live.filled - size) > 1e-9)
+        ) {
+          const c = this.orders.edit(live.clientOrderId, price, live.filled + size, this.now);
+          if (c !== null) commands.push(c);
+        }
+      }
+    }
+    return commands;
+  }
+
+  /** Cancels every resting quote (REDUCING). */
+  private pullQuotes(): VenueCommand[] {
+    const out: VenueCommand[] = [];
+    for (const id of this.quoteIds.values()) {
+      const c = this.orders.cancel(id, this.now);
+      if (c !== null) out.push(c);
+    }
+    this.quoteIds.clear();
+    return out;
+  }
+
+  private forgetQuote(order: VenueOrder): void {
+    if (order.state === 'filled' || order.state === 'cancelled' || order.state === 'rejected')
+      this.forgetQuoteId(order.clientOrderId ?? undefined);
+  }
+
+  private forgetQuoteId(id: string | undefined): void {
+    if (id === undefined) return;
+    for (const [key, value] of this.quoteIds) if (value === id) this.quoteIds.delete(key);
+  }
+
+  private hedge(): VenueCommand[] {
+    const h = this.config.hedging;
+    if (h === undefined || !Number.isFinite(this.index)) return [];
+    if (this.now - this.lastHedgeMs < h.minIntervalMs) return [];
+    if (this.orders.live().some((o: ManagedOrder) => o.purpose === 'hedge')) return [];
+    const { delta } = this.bookGreeks();
+    if (!(Math.abs(delta) > h.bandCoin)) return [];
+    // Sell the excess delta on the perpetual: amount in USD lots of 10.
+    const usd = Math.round((Math.abs(delta) * this.index) / 10) * 10;
+    if (usd < 10) return [];
+    const side = delta > 0 ? 'sell' : 'buy';
+    const limit = side === 'buy' ? this.index * (1 + h.limitBps / 1e4) : this.index * (1 - h.limitBps / 1e4);
+    const price = side === 'buy' ? Math.floor(limit * 2) / 2 : Math.ceil(limit * 2) / 2;
+    const c = this.orders.place(
+      { instrument: h.instrument, side, amount: usd, price, timeInForce: 'immediate_or_cancel' },
+      'hedge',
+      this.now,
+    );
+    if (c === null) return [];
+    this.lastHedgeMs = this.now;
+    return [c];
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /** The state the API serves. */
+  state(): EngineState {
+    const greeks = this.bookGreeks();
+    const marks = new Map<string, number>();
+    for (const t of this.tickers.values())
+      if (t.markPrice !== undefined) marks.set(t.instrument, t.markPrice);
+    let equityUsd = 0;
+    const coin: Record<string, number> = {};
+    for (const [currency, money] of Object.entries(this.ledger.cash())) coin[currency] = toNumber(money);
+    for (const p of this.ledger.positions(true)) {
+      const amount = toNumber(p.amount);
+      const mark = marks.get(p.instrument);
+      const name = parseInstrumentName(p.instrument);
+      if (mark === undefined) continue;
+      if (name.kind === 'option') equityUsd += amount * mark * this.index;
+      else if (p.averagePrice !== null) {
+        const entry = toNumber(p.averagePrice);
+        equityUsd += amount * (1 / entry - 1 / mark) * this.index;
+      }
+    }
+    for (const [currency, value] of Object.entries(coin)) {
+      if (currency === this.config.currency)
+        equityUsd += value * (Number.isFinite(this.index) ? this.index : 0);
+      else if (currency === 'USD' || currency === 'USDC') equityUsd += value;
+    }
+    if (!(equityUsd <= this.peakEquityUsd)) this.peakEquityUsd = equityUsd;
+    const q = this.config.quoting;
+    const limitRows: EngineState['limits'] = [];
+    if (q !== undefined) {
+      const vegaTotal = q.limits.vegaTotal;
+      limitRows.push({
+        name: 'vega total',
+        measure: 'vega_usd',
+        current: greeks.vega,
+        limit: vegaTotal,
+        use: Math.abs(greeks.vega) / vegaTotal,
+      });
+      limitRows.push({
+        name: 'delta',
+        measure: 'delta_coin',
+        current: greeks.delta,
+        limit: q.limits.deltaCoin,
+        use: Math.abs(greeks.delta) / q.limits.deltaCoin,
+      });
+    }
+    for (const spec of this.limits?.limits ?? []) {
+      const value =
+        spec.measure === 'delta_coin'
+          ? greeks.delta
+          : spec.measure === 'vega_usd'
+            ? greeks.vega
+            : spec.measure === 'gamma_coin'
+              ? greeks.gamma
+              : spec.measure === 'theta_usd'
+                ? greeks.theta
+                : Number.NaN;
+      if (!Number.isFinite(value)) continue;
+      limitRows.push({
+        name: spec.name,
+        measure: spec.measure,
+        current: value,
+        limit: spec.max,
+        use: Math.abs(value) / spec.max,
+      });
+    }
+    return {
+      trading_state: this.controller.state,
+      trading_reasons: this.controller.reasons().map((r) => `${r.reason}: ${r.detail}`),
+      time_ms: Number.isFinite(this.now) ? this.now : 0,
+      venue: this.config.venue,
+      connection: this.connection,
+      positions: this.ledger
+        .positions(true)
+        .map((p) => ({ instrument: p.instrument, amount: toNumber(p.amount) })),
+      greeks: {
+        [this.config.currency]: {
+          delta: greeks.delta,
+          gamma: greeks.gamma,
+          vega: greeks.vega,
+          theta: greeks.theta,
+        },
+      },
+      pnl: { coin, usd: equityUsd },
+      orders: this.orders.live().map((o) => ({
+        client_order_id: o.clientOrderId,
+        order_id: o.orderId,
+        instrument: o.instrument,
+        side: o.side,
+        price: o.price,
+        amount: o.amount,
+        filled: o.filled,
+        state: o.state,
+      })),
+      limits: limitRows,
+      hedges: { count: this.hedges, cost_usd: this.hedgeCostUsd },
+      alerts: [...this.alerts],
+    };
+  }
+
+  /** The index the core marks with (NaN before the first ticker). */
+  get indexPrice(): number {
+    return this.index;
+  }
+
+  /** The engine's time: the latest input's (NaN before any). */
+  get time(): number {
+    return this.now;
+  }
+}
+
+function timeOf(input: EngineInput): number {
+  switch (input.kind) {
+    case 'market':
+    case 'fill':
+      return input.event.timestampMs;
+    case 'order':
+      return input.order.timestampMs;
+    default:
+      return input.timestampMs;
+  }
+}
