@@ -133,7 +133,9 @@ export class DeribitAdapter implements VenueAdapter {
   private readonly labels = new Map<string, string>();
   private readonly portfolios = new Map<string, Json>();
   readonly killReports: KillReport[] = [];
-  private readonly secrets: string[];
+  /** Redaction and the list of secrets live in a closure: an inspected adapter shows neither. */
+  private readonly redactor: (text: string) => string;
+  private readonly addSecret: (secret: string) => void;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -147,11 +149,21 @@ export class DeribitAdapter implements VenueAdapter {
   /** The credentials, kept out of every enumerable field (an inspected adapter shows no secret). */
   private readonly credentials: () => { client_id: string; client_secret: string };
 
-  constructor(private readonly config: Omit<DeribitAdapterConfig, 'clientSecret'> & { clientSecret?: string }) {
+  constructor(
+    private readonly config: Omit<DeribitAdapterConfig, 'clientSecret'> & { clientSecret?: string },
+  ) {
     const secret = config.clientSecret ?? '';
     const id = config.clientId;
     this.credentials = () => ({ client_id: id, client_secret: secret });
-    this.secrets = secret.length > 0 ? [secret] : [];
+    const secrets = secret.length > 0 ? [secret] : [];
+    this.redactor = (text) => {
+      let out = text;
+      for (const s of secrets) out = out.split(s).join('[redacted]');
+      return out;
+    };
+    this.addSecret = (s) => {
+      if (s.length >= 8 && !secrets.includes(s)) secrets.push(s);
+    };
     // The configuration object the adapter keeps has no secret in it.
     this.config = { ...config, clientSecret: undefined };
     this.logger = config.logger ?? silentLogger;
@@ -171,9 +183,7 @@ export class DeribitAdapter implements VenueAdapter {
 
   /** Replaces every secret (client secret, tokens the venue issued) in a text. */
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
-    return out;
+    return this.redactor(text);
   }
 
   async start(sink: (input: EngineInput) => void): Promise<void> {
@@ -182,7 +192,7 @@ export class DeribitAdapter implements VenueAdapter {
     try {
       await this.openMain();
     } catch (error) {
-      throw new Error(`deribit: cannot start: ${this.describe(error)}`);
+      throw new Error(`deribit: cannot start: ${this.describe(error)}`, { cause: error });
     }
     if (this.settings.killPath) {
       try {
@@ -265,10 +275,13 @@ export class DeribitAdapter implements VenueAdapter {
   private async authenticate(rpc: DeribitRpc): Promise<void> {
     // <https://docs.deribit.com/api-reference/authentication/public-auth>: grant_type
     // client_credentials; the answer's access_token and refresh_token are secrets too.
-    const result = await rpc.call<Json>('public/auth', { grant_type: 'client_credentials', ...this.credentials() });
+    const result = await rpc.call<Json>('public/auth', {
+      grant_type: 'client_credentials',
+      ...this.credentials(),
+    });
     for (const field of ['access_token', 'refresh_token']) {
       const token = result[field];
-      if (typeof token === 'string' && token.length >= 8 && !this.secrets.includes(token)) this.secrets.push(token);
+      if (typeof token === 'string') this.addSecret(token);
     }
     await rpc.setHeartbeat(this.settings.heartbeatIntervalS);
   }
@@ -413,7 +426,8 @@ export class DeribitAdapter implements VenueAdapter {
       for (const entry of held) {
         if (!isObject(entry) || typeof entry.instrument_name !== 'string') continue;
         const size = Number(entry.size);
-        if (Number.isFinite(size) && size !== 0) positions.push({ instrument: entry.instrument_name, amount: size });
+        if (Number.isFinite(size) && size !== 0)
+          positions.push({ instrument: entry.instrument_name, amount: size });
       }
       const after = this.reconciledThrough.get(currency) ?? null;
       let last = after;
@@ -502,7 +516,10 @@ export class DeribitAdapter implements VenueAdapter {
     }
     let events;
     try {
-      events = parseDeribitNotification({ jsonrpc: '2.0', method: 'subscription', params: { channel, data } }, 0);
+      events = parseDeribitNotification(
+        { jsonrpc: '2.0', method: 'subscription', params: { channel, data } },
+        0,
+      );
     } catch (error) {
       this.log('error', `${channel}: ${this.describe(error)}`);
       return;
@@ -612,17 +629,21 @@ export class DeribitAdapter implements VenueAdapter {
     switch (command.kind) {
       case 'place':
         this.labels.set(command.clientOrderId, command.instrument);
-        await this.orderRequest(command.clientOrderId, command.side === 'buy' ? 'private/buy' : 'private/sell', {
-          instrument_name: command.instrument,
-          amount: command.amount,
-          type: command.type,
-          label: command.clientOrderId,
-          ...(command.price === undefined ? {} : { price: command.price }),
-          ...(command.postOnly === undefined ? {} : { post_only: command.postOnly }),
-          ...(command.reduceOnly === undefined ? {} : { reduce_only: command.reduceOnly }),
-          ...(command.timeInForce === undefined ? {} : { time_in_force: command.timeInForce }),
-          ...(command.mmp === undefined ? {} : { mmp: command.mmp }),
-        });
+        await this.orderRequest(
+          command.clientOrderId,
+          command.side === 'buy' ? 'private/buy' : 'private/sell',
+          {
+            instrument_name: command.instrument,
+            amount: command.amount,
+            type: command.type,
+            label: command.clientOrderId,
+            ...(command.price === undefined ? {} : { price: command.price }),
+            ...(command.postOnly === undefined ? {} : { post_only: command.postOnly }),
+            ...(command.reduceOnly === undefined ? {} : { reduce_only: command.reduceOnly }),
+            ...(command.timeInForce === undefined ? {} : { time_in_force: command.timeInForce }),
+            ...(command.mmp === undefined ? {} : { mmp: command.mmp }),
+          },
+        );
         return;
       case 'edit':
         await this.orderRequest(command.clientOrderId, 'private/edit', {
@@ -801,7 +822,8 @@ export class DeribitAdapter implements VenueAdapter {
   private async massQuote(command: Extract<VenueCommand, { kind: 'mass_quote' }>): Promise<void> {
     let result: unknown;
     try {
-      if (!this.ready) throw new RpcClosedError('private/mass_quote', `main connection is ${this.connectionState}`);
+      if (!this.ready)
+        throw new RpcClosedError('private/mass_quote', `main connection is ${this.connectionState}`);
       result = await this.requireMain('private/mass_quote').call('private/mass_quote', {
         quote_id: command.quoteId,
         mmp_group: command.mmpGroup,
@@ -860,7 +882,13 @@ export class DeribitAdapter implements VenueAdapter {
   }
 
   private emitConnection(state: 'up' | 'down' | 'in_doubt', reason: string): void {
-    this.emit({ kind: 'connection', venue: this.venue, timestampMs: this.now(), state, reason: this.redact(reason) });
+    this.emit({
+      kind: 'connection',
+      venue: this.venue,
+      timestampMs: this.now(),
+      state,
+      reason: this.redact(reason),
+    });
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {

@@ -35,14 +35,16 @@ function finite(entry: Json, field: string): number {
 /** One order object to a `VenueOrder`; throws `InputError` naming the venue's field. */
 export function orderFromVenue(entry: Json, venue: string): VenueOrder {
   const direction = entry.direction;
-  if (direction !== 'buy' && direction !== 'sell') throw new InputError('direction', direction, '"buy" or "sell"');
+  if (direction !== 'buy' && direction !== 'sell')
+    throw new InputError('direction', direction, '"buy" or "sell"');
   const state = entry.order_state;
   if (typeof state !== 'string' || !(STATES as readonly string[]).includes(state)) {
     throw new InputError('order_state', state, STATES.join(', '));
   }
   const orderType = entry.order_type === 'market' ? 'market' : 'limit';
   const price = typeof entry.price === 'number' && Number.isFinite(entry.price) ? entry.price : null;
-  const average = typeof entry.average_price === 'number' && entry.average_price > 0 ? entry.average_price : null;
+  const average =
+    typeof entry.average_price === 'number' && entry.average_price > 0 ? entry.average_price : null;
   const label = typeof entry.label === 'string' && entry.label !== '' ? entry.label : null;
   const reasonField = entry.cancel_reason ?? entry.reject_reason ?? null;
   return {

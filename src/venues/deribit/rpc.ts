@@ -179,7 +179,9 @@ export class DeribitRpc {
   connect(): Promise<void> {
     if (this.socket !== null) throw new Error(`${this.options.name}: already connected`);
     this.setState('connecting', 'connecting');
-    const socket = new WebSocket(this.options.url, { handshakeTimeout: this.options.connectTimeoutMs ?? 5000 });
+    const socket = new WebSocket(this.options.url, {
+      handshakeTimeout: this.options.connectTimeoutMs ?? 5000,
+    });
     this.socket = socket;
     socket.on('message', (raw) => this.onMessage(raw.toString()));
     return new Promise<void>((resolve, reject) => {
@@ -204,7 +206,11 @@ export class DeribitRpc {
   }
 
   /** Sends a request; resolves with its `result`, rejects with one of the errors above. */
-  call<T = unknown>(method: string, params: Json = {}, timeoutMs = this.options.requestTimeoutMs): Promise<T> {
+  call<T = unknown>(
+    method: string,
+    params: Json = {},
+    timeoutMs = this.options.requestTimeoutMs,
+  ): Promise<T> {
     const socket = this.socket;
     if (socket === null || socket.readyState !== WebSocket.OPEN) {
       return Promise.reject(new RpcClosedError(method, 'not connected'));
