@@ -16,6 +16,7 @@ import { registerIv } from './commands/iv.js';
 import { registerPaper } from './commands/paper.js';
 import { registerPrice } from './commands/price.js';
 import { registerRisk } from './commands/risk.js';
+import { registerRun } from './commands/run.js';
 import { registerStart } from './commands/start.js';
 import { InputFileError } from './jsonl.js';
 import { packageVersion } from './package-root.js';
@@ -37,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerPrice(program, setExitCode);
   registerIv(program, setExitCode);
   registerStart(program, setExitCode);
+  registerRun(program, setExitCode);
   registerChain(program, setExitCode);
   registerBook(program, setExitCode);
   registerData(program, setExitCode);

@@ -80,7 +80,8 @@ export class Engine implements EngineHandle {
 
   private constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? Date.now;
-    this.runId = options.runId ?? Math.floor(this.clock()).toString(36);
+    // Input ids only need to differ between runs: the wall clock at open (not the core's time).
+    this.runId = options.runId ?? Date.now().toString(36);
     const journal = options.journal;
     const { ledger } = restoreLedger(journal);
     const stateChanges = journal.count({ types: [TRADING_STATE_TYPE] });

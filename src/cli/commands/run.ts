@@ -1,0 +1,195 @@
+/**
+ * `ballast run [--config FILE]` (what `npm start` runs): the engine (`src/engine/loop.ts`) on the
+ * simulated exchange with a generated market that starts from the embedded Deribit chain
+ * (default), or on Deribit; a SQLite journal under `./data`; the API on 127.0.0.1:8420 with its
+ * address and token printed; a live terminal summary. Ctrl-C (SIGINT) or SIGTERM stops it cleanly;
+ * the next start resumes from the journal.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+import { InvalidArgumentError, type Command } from 'commander';
+import pino from 'pino';
+
+import { coreConfigOf, DEFAULT_RUN_CONFIG, parseRunConfig, type RunConfig } from '../../engine/config.js';
+import { Engine } from '../../engine/loop.js';
+import type { EngineState, VenueAdapter } from '../../engine/types.js';
+import { InputError } from '../../model/errors.js';
+import { startApiServer, type ApiServer } from '../../server/api.js';
+import { resolveToken } from '../../server/token.js';
+import { SqliteJournal } from '../../store/sqlite/journal.js';
+import { SimVenue } from '../../venues/sim/adapter.js';
+import { InputFileError } from '../jsonl.js';
+import { packageRoot } from '../package-root.js';
+
+interface RunOptions {
+  config?: string;
+  journal?: string;
+  port?: number;
+  api: boolean;
+  speed?: number;
+  seed?: number;
+  for?: number;
+  summary: boolean;
+}
+
+const number = (name: string, integer: boolean) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isSafeInteger(n)))
+    throw new InvalidArgumentError(`${name}: expected ${integer ? 'an integer' : 'a number'} >= 0`);
+  return n;
+};
+
+export function registerRun(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('run')
+    .summary('run the engine: paper trading on the simulated exchange by default, or Deribit')
+    .description(
+      'Runs the engine: market data -> surface -> inventory -> risk -> quoting and hedging -> orders,\n' +
+        'every input journaled before it applies (SQLite, ./data/journal.sqlite by default). With no\n' +
+        'configuration: the simulated exchange with a market generated from the embedded Deribit chain,\n' +
+        'its clock at the snapshot time. The API listens on 127.0.0.1:8420; its operator token is\n' +
+        'printed (BALLAST_API_TOKEN, or ./data/api.token, created 0600). Ctrl-C stops; the next run resumes.',
+    )
+    .option('-c, --config <file>', 'configuration file (JSON or YAML; see src/engine/config.ts)')
+    .option('--journal <path>', 'journal file (overrides journal.path)')
+    .option('--port <n>', 'API port (overrides api.port; 0 = any free port)', number('--port', true))
+    .option('--no-api', 'do not start the API')
+    .option(
+      '--speed <x>',
+      'simulated seconds per wall second (overrides sim.speed)',
+      number('--speed', false),
+    )
+    .option('--seed <n>', 'simulation seed (overrides sim.seed)', number('--seed', true))
+    .option('--for <seconds>', 'stop by itself after this many wall seconds', number('--for', false))
+    .option('--no-summary', 'no live terminal summary (one line per 10 s instead)')
+    .action(async (options: RunOptions) => {
+      let config: RunConfig = DEFAULT_RUN_CONFIG;
+      if (options.config !== undefined) {
+        let text: string;
+        try {
+          text = readFileSync(options.config, 'utf8');
+        } catch {
+          throw new InputFileError(options.config, 'cannot read the configuration file');
+        }
+        config = parseRunConfig(text, options.config);
+      }
+      const journalPath = resolve(options.journal ?? config.journal.path);
+      mkdirSync(dirname(journalPath), { recursive: true });
+      const journal = SqliteJournal.open(journalPath);
+      const logger = pino({ level: 'warn' }, pino.destination(2));
+      let venue: VenueAdapter;
+      let clock: () => number = Date.now;
+      if (config.venue === 'sim') {
+        const sim = new SimVenue({
+          seed: options.seed ?? config.sim.seed,
+          speed: options.speed ?? config.sim.speed,
+          chainFile: join(packageRoot(), 'data/deribit/btc-options-2020-05-21.jsonl'),
+        });
+        venue = sim;
+        clock = () => sim.nowMs();
+      } else {
+        journal.close();
+        throw new InputError('venue', config.venue, 'sim (the Deribit adapter is not wired into `run` yet)');
+      }
+      let limitsText: string | undefined;
+      if (config.limits_file !== undefined) {
+        try {
+          limitsText = readFileSync(config.limits_file, 'utf8');
+        } catch {
+          throw new InputFileError(config.limits_file, 'cannot read the limits file');
+        }
+      }
+      const engine = Engine.open({
+        core: coreConfigOf(config, venue.venue, limitsText),
+        journal,
+        venue,
+        clock: () => clock(),
+      });
+      const restored = engine.state().positions.length;
+      await engine.start();
+      let api: ApiServer | undefined;
+      const out = process.stdout;
+      out.write(
+        `ballast: engine on ${venue.venue}, journal ${journalPath}${restored > 0 ? ` (resumed: ${restored} positions)` : ''}\n`,
+      );
+      if (options.api && config.api.enabled) {
+        const token = await resolveToken({
+          file: config.api.token_file ?? join(dirname(journalPath), 'api.token'),
+        });
+        api = await startApiServer({
+          engine,
+          token: token.token,
+          host: config.api.host,
+          port: options.port ?? config.api.port,
+          logger,
+        });
+        out.write(`ballast: API ${api.url} (GET /api/state, WebSocket /api/stream)\n`);
+        out.write(
+          `ballast: operator token ${token.token}${token.file === null ? ' (from BALLAST_API_TOKEN)' : ` (${token.file})`}\n`,
+        );
+      }
+      const live = options.summary && out.isTTY === true;
+      let lines = 0;
+      let lastPlain = 0;
+      const draw = (): void => {
+        const text = summary(engine.state(), engine.stats.inputs);
+        if (live) {
+          if (lines > 0) out.write(`\x1b[${lines}A\x1b[J`);
+          out.write(text);
+          lines = text.split('\n').length - 1;
+        } else if (Date.now() - lastPlain >= 10_000) {
+          lastPlain = Date.now();
+          out.write(text.split('\n')[0] + '\n');
+        }
+      };
+      const ticker = setInterval(draw, 1000);
+      let stopping = false;
+      const stop = async (why: string): Promise<void> => {
+        if (stopping) return;
+        stopping = true;
+        clearInterval(ticker);
+        out.write(`\nballast: stopping (${why})\n`);
+        await api?.close();
+        await engine.stop();
+        const s = engine.state();
+        journal.close();
+        out.write(
+          `ballast: stopped; ${engine.stats.inputs} inputs journaled this run, ${s.positions.length} positions, state ${s.trading_state}\n`,
+        );
+        setExitCode(0);
+        done();
+      };
+      let done: () => void = () => undefined;
+      const finished = new Promise<void>((r) => (done = r));
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      if (options.for !== undefined)
+        setTimeout(() => void stop(`--for ${options.for} s`), options.for * 1000);
+      await finished;
+    });
+}
+
+/** The live summary: state, inventory, greeks, P&L, orders, hedges, recent alerts. */
+export function summary(s: EngineState, inputs: number): string {
+  const when = s.time_ms > 0 ? new Date(s.time_ms).toISOString().replace('.000Z', 'Z') : '-';
+  const greeks = Object.entries(s.greeks)
+    .map(
+      ([u, g]) =>
+        `${u} delta ${g.delta.toFixed(3)} gamma ${g.gamma.toExponential(2)} vega ${g.vega.toFixed(1)} theta ${g.theta.toFixed(1)}`,
+    )
+    .join('; ');
+  const positions = [...s.positions].sort((a, b) => Math.abs(b.amount) - Math.abs(a.amount));
+  const top = positions
+    .slice(0, 6)
+    .map((p) => `${p.instrument} ${p.amount}`)
+    .join(', ');
+  const lines = [
+    `[${when}] ${s.trading_state} | ${s.connection} | ${s.positions.length} positions | P&L ${s.pnl.usd.toFixed(2)} USD | ${s.orders.length} orders | hedges ${s.hedges.count} (${s.hedges.cost_usd.toFixed(2)} USD) | ${inputs} inputs`,
+    `  greeks: ${greeks}`,
+    `  largest: ${top === '' ? '-' : top}`,
+  ];
+  if (s.trading_reasons.length > 0) lines.push(`  why: ${s.trading_reasons.join('; ')}`);
+  for (const a of s.alerts.slice(-3)) lines.push(`  alert ${a.kind}: ${a.message}`);
+  return `${lines.join('\n')}\n`;
+}
