@@ -1209,6 +1209,12 @@ const RARE = new Float64Array(1);
  */
 const SERIES_FREE_T = 0.002;
 const SERIES_FREE_RATIO = 500;
+/**
+ * Largest step d/s = halfSpreadVol / vol taken by Taylor. The bound grows as (d/s)^3, and beyond
+ * this most sides would straddle a tick and be priced exactly anyway (two more evaluations each),
+ * so such rows go straight to the three exact evaluations.
+ */
+const TAYLOR_MAX_STEP = 0.15;
 /** `normalised-black.ts`'s split between N from erf and N from erfcx. */
 const CUT = Math.SQRT2 * 0.5;
 
@@ -1233,7 +1239,7 @@ const CUT = Math.SQRT2 * 0.5;
  * e/6 < 0.4531) and Math.exp(u) above. The bound adds 1e-11 of the terms' magnitudes (this
  * evaluation's and the reference's roundings, both near 1e-14 relative), 1e-14 V_s s (s -+ d
  * rounded differently from (vol -+ h) sqrt T) and e^{-rT} (F + K) xError (|dV/dx| <= F at a
- * fixed strike). The step needs 0 < d < s/2; elsewhere `error` is -1.
+ * fixed strike). The step is taken for 0 < d < TAYLOR_MAX_STEP s; elsewhere `error` is -1.
  */
 function spreadColumns(w: SpreadWork, from: number, to: number): void {
   const side = normalisedSide;
@@ -1241,7 +1247,7 @@ function spreadColumns(w: SpreadWork, from: number, to: number): void {
     const e = w.expiry[i] as number;
     const s = w.s[i] as number;
     const d = w.step[e] as number;
-    if (!(s > 0 && d < 0.5 * s && s < Infinity)) {
+    if (!(s > 0 && d < TAYLOR_MAX_STEP * s && s < Infinity)) {
       w.error[i] = -1;
       continue;
     }
@@ -1370,7 +1376,7 @@ export interface SpreadTaylor {
 /**
  * The quoter's pricing step for one option, as an object (allocates; for tests and reports):
  * one Black-76 evaluation at `vol` and the bounded second-order Taylor step to vol -+
- * halfSpreadVol. Requires 0 < halfSpreadVol < vol / 2.
+ * halfSpreadVol. Requires 0 < halfSpreadVol < 0.15 vol (the quoter's `TAYLOR_MAX_STEP`).
  */
 export function black76SpreadTaylor(
   call: boolean,
@@ -1381,8 +1387,8 @@ export function black76SpreadTaylor(
   halfSpreadVol: number,
   rate = 0,
 ): SpreadTaylor {
-  if (!(halfSpreadVol > 0 && halfSpreadVol < 0.5 * vol))
-    throw new InputError('halfSpreadVol', halfSpreadVol, 'in (0, vol / 2)');
+  if (!(halfSpreadVol > 0 && halfSpreadVol < TAYLOR_MAX_STEP * vol))
+    throw new InputError('halfSpreadVol', halfSpreadVol, `in (0, ${TAYLOR_MAX_STEP} vol)`);
   const sqrtT = Math.sqrt(expiryYears);
   const x = Math.log(forward / strike);
   const w = allocateSpreadWork(1, 1, {

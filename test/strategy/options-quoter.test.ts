@@ -392,7 +392,7 @@ describe('OptionsQuoter fast path: one evaluation and a bounded Taylor step', ()
     // only at 5 and 15 points (Taylor error ~ h^3).
     expect(rates[0]! + rates[2]! + rates[4]!).toBeGreaterThan(0);
     expect(rates[1]).toBeGreaterThan(0);
-    expect(rates[3]).toBeGreaterThan(0);
+    expect(rates[3]).toBeLessThan(0.5);
     expect(rates[0]).toBeLessThan(0.01);
     expect(rates[2]).toBeLessThan(0.01);
     expect(rates[4]).toBeLessThan(0.01);
@@ -417,7 +417,8 @@ describe('OptionsQuoter fast path: one evaluation and a bounded Taylor step', ()
     });
   });
 
-  it('black76SpreadTaylor names a half-spread outside (0, vol / 2)', () => {
-    expect(() => black76SpreadTaylor(true, 40_000, 40_000, 0.1, 0.5, 0.3)).toThrow(/halfSpreadVol/);
+  it('black76SpreadTaylor names a half-spread outside (0, 0.15 vol)', () => {
+    expect(() => black76SpreadTaylor(true, 40_000, 40_000, 0.1, 0.5, 0.08)).toThrow(/halfSpreadVol/);
+    expect(black76SpreadTaylor(true, 40_000, 40_000, 0.1, 0.5, 0.07).errorBound).toBeGreaterThan(0);
   });
 });
