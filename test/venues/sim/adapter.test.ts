@@ -340,6 +340,51 @@ describe('SimVenue orders', () => {
   });
 });
 
+describe('SimVenue quoting and pacing', () => {
+  it('mass quotes rest under an MMP group with slot ids; an unconfigured group is refused per side', async () => {
+    const { v, inputs } = await venue({ instruments: [CALL, PERP] });
+    const { bid, ask } = best(inputs, CALL);
+    const quote: VenueCommand = {
+      kind: 'mass_quote',
+      quoteId: 'm1',
+      mmpGroup: 'g',
+      quotes: [
+        {
+          instrument: CALL,
+          bid: { price: bid + 0.0005, amount: 1 },
+          ask: { price: ask - 0.0005, amount: 1 },
+        },
+      ],
+    };
+    v.send(quote);
+    expect(rejects(inputs).map((r) => [r.clientOrderId, r.message.split(':')[0]])).toEqual([
+      [`mq:g:${CALL}:bid`, 'mmp_group_not_configured'],
+      [`mq:g:${CALL}:ask`, 'mmp_group_not_configured'],
+    ]);
+    v.send({ kind: 'set_mmp', index: 'BTC', group: 'g', intervalS: 1, frozenTimeS: 0, quantityLimit: 10 });
+    v.send(quote);
+    expect(orders(inputs).map((o) => [o.clientOrderId, o.state, o.mmp, o.price])).toEqual([
+      [`mq:g:${CALL}:bid`, 'open', true, bid + 0.0005],
+      [`mq:g:${CALL}:ask`, 'open', true, ask - 0.0005],
+    ]);
+    expect(best(inputs, CALL)).toEqual({ bid: bid + 0.0005, ask: ask - 0.0005 });
+  });
+
+  it('at a finite speed the clock follows the wall clock x speed, and stop reports the connection down', async () => {
+    const inputs: EngineInput[] = [];
+    const v = new SimVenue({ seed: 1, speed: 600, chain, instruments: [PERP], pacingMs: 20 });
+    await v.start((i) => inputs.push(i));
+    const t0 = v.nowMs();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const elapsed = v.nowMs() - t0;
+    await v.stop();
+    expect(elapsed).toBeGreaterThan(60_000);
+    expect(elapsed).toBeLessThan(600 * 2000);
+    expect(market(inputs).filter((e) => e.type === 'ticker').length).toBeGreaterThan(30);
+    expect(inputs.at(-1)).toMatchObject({ kind: 'connection', state: 'down' });
+  });
+});
+
 describe('SimVenue determinism and speed', () => {
   async function run(seed: number): Promise<string> {
     const { v, inputs } = await venue({
