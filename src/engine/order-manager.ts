@@ -13,7 +13,10 @@
  *   matched by client id (the venue's `label`), else by the venue's order id; an answer for an
  *   order the manager never sent is kept as `foreign` (reconciliation reports it).
  * - Idempotent: an order is sent once; an answer seen twice changes nothing the second time, and
- *   a state never goes back (a late `open` after `filled` is ignored).
+ *   a state never goes back (a late `open` after `filled` is ignored). One exception: an order
+ *   the reconciliation closed because the venue did not list it as open is `cancelled` by
+ *   inference; the venue's own terminal word on it (filled, cancelled, rejected: the by-label
+ *   query after a lost answer) replaces that guess.
  * - A request not answered within `timeoutMs` is asked about (`query_order`), once per timeout.
  * - Every request spends the venue's credits (`RateBudget`): quotes only above the reserve,
  *   cancels and hedges from it; a refused request is not sent (the caller sees null).
@@ -24,6 +27,9 @@ import type { VenueCommand, VenueOrder } from './types.js';
 
 export type ManagedState =
   'pending' | 'open' | 'partially_filled' | 'filled' | 'pending_cancel' | 'cancelled' | 'rejected';
+
+/** Deribit's `order_not_found`: the venue has no order under the id or label asked about. */
+const ORDER_NOT_FOUND = 10004;
 
 const DONE: ReadonlySet<ManagedState> = new Set(['filled', 'cancelled', 'rejected']);
 
@@ -46,6 +52,12 @@ export interface ManagedOrder {
   /** When the manager asks the venue if no answer came (NaN: not waiting). */
   deadlineMs: number;
   reason: string | null;
+  /**
+   * Closed by inference (the venue's open orders did not list it), not by the venue's word on
+   * it: the venue's own terminal state for it, when it comes, replaces the inference (an order
+   * whose answer a lost connection swallowed may have filled, not been cancelled).
+   */
+  inferred?: boolean;
 }
 
 /** A new order's terms. */
@@ -209,7 +221,11 @@ export class OrderManager {
       o.orderId = order.orderId;
       this.byVenueId.set(order.orderId, key);
     }
-    if (DONE.has(o.state)) return o;
+    if (DONE.has(o.state)) {
+      const word = order.state === 'filled' || order.state === 'cancelled' || order.state === 'rejected';
+      if (o.inferred !== true || !word) return o;
+    }
+    o.inferred = false;
     o.filled = Math.max(o.filled, order.filledAmount);
     o.amount = order.amount;
     if (order.price !== null) o.price = order.price;
@@ -240,10 +256,19 @@ export class OrderManager {
   /** The venue refused a request about `clientOrderId`. */
   onReject(clientOrderId: string, code: number, message: string, nowMs: number): ManagedOrder | undefined {
     const o = this.orders.get(clientOrderId);
-    if (o === undefined || DONE.has(o.state)) return o;
+    if (o === undefined) return o;
+    // Closed by inference, and the venue says it has no such order (10004 order_not_found): the
+    // request never arrived; that word replaces the inference. Any other refusal of a done order
+    // changes nothing.
+    const neverArrived = o.inferred === true && code === ORDER_NOT_FOUND;
+    if (DONE.has(o.state) && !neverArrived) return o;
     o.lastUpdateMs = nowMs;
     o.deadlineMs = Number.NaN;
-    if (o.state === 'pending') {
+    if (neverArrived) {
+      o.inferred = false;
+      o.state = 'rejected';
+      o.reason = `${code} ${message}`;
+    } else if (o.state === 'pending') {
       o.state = 'rejected';
       o.reason = `${code} ${message}`;
     } else if (o.state === 'pending_cancel') {
@@ -295,6 +320,7 @@ export class OrderManager {
       if (o.state === 'pending') continue; // not yet at the venue when it answered
       o.state = 'cancelled';
       o.reason = 'not open at the venue';
+      o.inferred = true;
       o.lastUpdateMs = nowMs;
       o.deadlineMs = Number.NaN;
       closed.push(o.clientOrderId);

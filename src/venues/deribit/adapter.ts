@@ -86,8 +86,16 @@ export interface DeribitAdapterConfig {
 export interface KillReport {
   reason: string;
   connection: 'main' | 'kill';
+  /**
+   * When the adapter last told the engine the main connection was in doubt or down (a book gap,
+   * a missed heartbeat, a request unanswered, a lost socket), if it has not been up since: the
+   * detection this cancel answers. Null when the connection was up (an operator's kill, a halt).
+   */
+  detectedAtMs: number | null;
   requestedAtMs: number;
   answeredAtMs: number | null;
+  /** `answeredAtMs - detectedAtMs`: the time from detection to the quotes cancelled at the venue. */
+  detectionToCancelMs: number | null;
   cancelled: number | null;
   error: string | null;
 }
@@ -133,6 +141,15 @@ export class DeribitAdapter implements VenueAdapter {
   private readonly labels = new Map<string, string>();
   private readonly portfolios = new Map<string, Json>();
   readonly killReports: KillReport[] = [];
+  /** Since when the engine has been told the main connection is in doubt or down (null: up). */
+  private doubtSinceMs: number | null = null;
+  /**
+   * The cancel_all requests not yet answered: new order requests wait for them, so that an order
+   * decided after a detection never reaches the venue before the cancel that the detection asked
+   * for (the two connections are independent: without this, a quick resync could send a new
+   * quote over the main connection ahead of a slow cancel on the kill connection).
+   */
+  private readonly killsInFlight = new Set<Promise<void>>();
   /** Redaction and the list of secrets live in a closure: an inspected adapter shows neither. */
   private readonly redactor: (text: string) => string;
   private readonly addSecret: (secret: string) => void;
@@ -705,6 +722,7 @@ export class DeribitAdapter implements VenueAdapter {
    */
   private async orderRequest(clientOrderId: string, method: string, params: Json): Promise<void> {
     let result: unknown;
+    await this.killBarrier();
     try {
       if (!this.ready) throw new RpcClosedError(method, `main connection is ${this.connectionState}`);
       result = await this.requireMain(method).call(method, params);
@@ -786,14 +804,27 @@ export class DeribitAdapter implements VenueAdapter {
    * answer is the number of orders cancelled), over the kill connection when asked or when the
    * main one is not `up`.
    */
-  private async cancelAll(reason: string, killPath: boolean): Promise<void> {
+  private cancelAll(reason: string, killPath: boolean): Promise<void> {
+    const done = this.cancelAllOnce(reason, killPath);
+    this.killsInFlight.add(done);
+    return done.finally(() => this.killsInFlight.delete(done));
+  }
+
+  /** Resolves when every cancel_all asked so far has been answered (or failed). */
+  private async killBarrier(): Promise<void> {
+    while (this.killsInFlight.size > 0) await Promise.allSettled([...this.killsInFlight]);
+  }
+
+  private async cancelAllOnce(reason: string, killPath: boolean): Promise<void> {
     const useKill = this.kill !== null && (killPath || this.connectionState !== 'up');
     const rpc = useKill ? this.kill : this.main;
     const report: KillReport = {
       reason,
       connection: useKill ? 'kill' : 'main',
+      detectedAtMs: this.doubtSinceMs,
       requestedAtMs: this.now(),
       answeredAtMs: null,
+      detectionToCancelMs: null,
       cancelled: null,
       error: null,
     };
@@ -802,6 +833,8 @@ export class DeribitAdapter implements VenueAdapter {
       if (rpc === null) throw new RpcClosedError('private/cancel_all', 'no connection');
       const cancelled = await rpc.call<number>('private/cancel_all', {});
       report.answeredAtMs = this.now();
+      if (report.detectedAtMs !== null)
+        report.detectionToCancelMs = report.answeredAtMs - report.detectedAtMs;
       report.cancelled = typeof cancelled === 'number' ? cancelled : null;
       this.log(
         'warn',
@@ -821,6 +854,7 @@ export class DeribitAdapter implements VenueAdapter {
    */
   private async massQuote(command: Extract<VenueCommand, { kind: 'mass_quote' }>): Promise<void> {
     let result: unknown;
+    await this.killBarrier();
     try {
       if (!this.ready)
         throw new RpcClosedError('private/mass_quote', `main connection is ${this.connectionState}`);
@@ -882,10 +916,13 @@ export class DeribitAdapter implements VenueAdapter {
   }
 
   private emitConnection(state: 'up' | 'down' | 'in_doubt', reason: string): void {
+    const at = this.now();
+    if (state === 'up') this.doubtSinceMs = null;
+    else this.doubtSinceMs ??= at;
     this.emit({
       kind: 'connection',
       venue: this.venue,
-      timestampMs: this.now(),
+      timestampMs: at,
       state,
       reason: this.redact(reason),
     });

@@ -29,6 +29,16 @@
  * rejected order, the rate limit 10028), delayed answers, a silent main connection (no
  * heartbeats, no answers), no account notifications, a book gap (`gapNext`), and a fill nobody
  * is told about (`hiddenFill`).
+ *
+ * For the engine's integration tests (`test/engine/deribit-integration.test.ts`) it also
+ * publishes option tickers (`ticker`: the `ticker.{instrument_name}.{interval}` example of
+ * <https://docs.deribit.com/subscriptions/market-data/tickerinstrument_nameinterval>, with
+ * `mark_iv`, `bid_iv`, `ask_iv`, `underlying_price`, `index_price`), lets several takers' fills go
+ * out as one batch (`notify`, so that `reverseFills` reverses fills across orders), holds a
+ * request back before it is even read (`holdRequest`: a slow path to the venue, not a slow
+ * answer), changes a position without a trade (`adjustPosition`: a transfer or a delivery the
+ * account's trades do not show), and remembers the tokens it issued (`issuedTokens`), so a test
+ * can search for them.
  */
 import { WebSocketServer, WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
@@ -50,6 +60,11 @@ export interface FakeFaults {
   silenceMain: boolean;
   /** No user.orders / user.trades notifications (only queries show the truth). */
   quietAccount: boolean;
+  /**
+   * The next request of `method` is held `ms` before the venue reads it (logged and acted on
+   * then): the request is slow to reach the venue, whatever connection it took. Once.
+   */
+  holdRequest: { method: string; ms: number } | null;
 }
 
 export interface ReceivedRequest {
@@ -57,7 +72,10 @@ export interface ReceivedRequest {
   /** Whether it came over the connection that subscribed to channels (the adapter's main one). */
   main: boolean;
   method: string;
+  /** `performance.now()` when the venue read it. */
   atMs: number;
+  /** `Date.now()` when the venue read it (the clock of the adapter's connection inputs). */
+  wallMs: number;
   label?: string;
 }
 
@@ -105,7 +123,10 @@ export class FakeDeribit {
     delay: null,
     silenceMain: false,
     quietAccount: false,
+    holdRequest: null,
   };
+  /** Every access and refresh token the fake issued (secrets the client must not reveal). */
+  readonly issuedTokens: string[] = [];
   readonly orders = new Map<string, FakeOrder>();
   readonly trades: Json[] = [];
   readonly positions = new Map<string, number>();
@@ -212,6 +233,27 @@ export class FakeDeribit {
     order.order_state = 'filled';
     this.orders.set(order.order_id, order);
     return this.recordTrade(order, amount, price);
+  }
+
+  /** Notifies fills made with `notify = false` (several takers' fills as one batch). */
+  notify(trades: Json[]): void {
+    this.notifyFills(trades);
+  }
+
+  /**
+   * A position changed without a trade the account can see (a transfer between subaccounts, a
+   * delivery): only `private/get_positions` shows it.
+   */
+  adjustPosition(instrument: string, delta: number): void {
+    this.positions.set(instrument, (this.positions.get(instrument) ?? 0) + delta);
+  }
+
+  /**
+   * A ticker notification (`ticker.{instrument}.` channels): the documented fields given, plus
+   * `instrument_name` and `timestamp`.
+   */
+  ticker(instrument: string, fields: Json): void {
+    this.publish(`ticker.${instrument}.`, { timestamp: Date.now(), instrument_name: instrument, ...fields });
   }
 
   /** Sends a book change on every connection subscribed to the book. */
@@ -388,6 +430,18 @@ export class FakeDeribit {
     } catch {
       return;
     }
+    const hold = this.faults.holdRequest;
+    if (hold !== null && hold.method === String(message.method)) {
+      this.faults.holdRequest = null;
+      setTimeout(() => {
+        if (!connection.dead) this.onRequest(connection, message);
+      }, hold.ms);
+      return;
+    }
+    this.onRequest(connection, message);
+  }
+
+  private onRequest(connection: Connection, message: Json): void {
     const id = message.id;
     const method = String(message.method);
     const params = (
@@ -399,6 +453,7 @@ export class FakeDeribit {
       main: isMain,
       method,
       atMs: performance.now(),
+      wallMs: Date.now(),
       ...(typeof params.label === 'string' ? { label: params.label } : {}),
     });
     if (connection.silenced || (this.faults.silenceMain && isMain)) {
@@ -467,11 +522,14 @@ export class FakeDeribit {
           return { error: { code: 13004, message: 'invalid_credentials' } };
         }
         connection.authed = true;
+        const access = `access-${connection.id}-${Math.random().toString(36).slice(2)}`;
+        const refresh = `refresh-${connection.id}-${Math.random().toString(36).slice(2)}`;
+        this.issuedTokens.push(access, refresh);
         return {
           result: {
-            access_token: `access-${connection.id}-${Math.random().toString(36).slice(2)}`,
+            access_token: access,
             expires_in: 900,
-            refresh_token: `refresh-${connection.id}-${Math.random().toString(36).slice(2)}`,
+            refresh_token: refresh,
             scope: 'connection mainaccount trade:read_write',
             token_type: 'bearer',
           },
