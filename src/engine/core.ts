@@ -172,6 +172,13 @@ export class EngineCore {
       case 'fill':
         this.onFill(input.event);
         break;
+      case 'delivery':
+        if (this.ledger.apply(input.event).status === 'applied')
+          this.alert(
+            'delivery',
+            `${input.event.instrument} delivered at ${toNumber(input.event.deliveryPrice)}`,
+          );
+        break;
       case 'order':
         this.orders.onOrder(input.order);
         this.forgetQuote(input.order);
@@ -772,6 +779,7 @@ function timeOf(input: EngineInput): number {
   switch (input.kind) {
     case 'market':
     case 'fill':
+    case 'delivery':
       return input.event.timestampMs;
     case 'order':
       return input.order.timestampMs;

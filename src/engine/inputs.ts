@@ -1,7 +1,7 @@
 /**
  * Engine inputs as journal records, and back.
  *
- * - A fill is the inventory's own record (`eventRecord`: venue, trade id, type `fill`), so the
+ * - A fill (and a delivery) is the inventory's own record (`eventRecord`: venue, trade id, type `fill`), so the
  *   ledger replays it as any imported fill, and a duplicate notification (the same venue and
  *   trade id) is journaled once: the journal returns it as a duplicate and the loop does not
  *   apply it.
@@ -11,7 +11,7 @@
  *   applies inputs in append order, which the replay reproduces with `ReplayOptions` by `seq`).
  */
 import { eventFromJson, eventRecord } from '../inventory/event-json.js';
-import type { FillEvent } from '../inventory/events.js';
+import type { DeliveryEvent, FillEvent } from '../inventory/events.js';
 import type { JournalRecord, StoredRecord } from '../store/journal.js';
 import type { EngineInput } from './types.js';
 
@@ -23,6 +23,7 @@ export const INPUT_TYPE_PREFIX = 'input.';
 /** The journal types of every input (for a replay of the inputs only). */
 export const INPUT_TYPES: readonly string[] = [
   'fill',
+  'delivery',
   ...(
     ['market', 'order', 'reject', 'mmp_trigger', 'account', 'connection', 'timer', 'operator'] as const
   ).map((k) => `${INPUT_TYPE_PREFIX}${k}`),
@@ -33,6 +34,7 @@ export function inputTime(input: EngineInput): number {
   switch (input.kind) {
     case 'market':
     case 'fill':
+    case 'delivery':
       return input.event.timestampMs;
     case 'order':
       return input.order.timestampMs;
@@ -45,6 +47,7 @@ function instrumentOf(input: EngineInput): string | null {
   switch (input.kind) {
     case 'market':
     case 'fill':
+    case 'delivery':
       return input.event.instrument;
     case 'order':
       return input.order.instrument;
@@ -58,7 +61,7 @@ function instrumentOf(input: EngineInput): string | null {
  * used for every input but a fill, which keeps its venue's trade id.
  */
 export function inputRecord(input: EngineInput, id: string): JournalRecord {
-  if (input.kind === 'fill') return eventRecord(input.event);
+  if (input.kind === 'fill' || input.kind === 'delivery') return eventRecord(input.event);
   return {
     venue: ENGINE_VENUE,
     id,
@@ -73,6 +76,8 @@ export function inputRecord(input: EngineInput, id: string): JournalRecord {
 /** The input a journal record holds (a fill record, or an `input.*` record). */
 export function inputFromRecord(record: Pick<StoredRecord, 'type' | 'body'>): EngineInput {
   if (record.type === 'fill') return { kind: 'fill', event: eventFromJson(record.body) as FillEvent };
+  if (record.type === 'delivery')
+    return { kind: 'delivery', event: eventFromJson(record.body) as DeliveryEvent };
   if (!record.type.startsWith(INPUT_TYPE_PREFIX)) {
     throw new Error(`journal record of type ${record.type} is not an engine input`);
   }

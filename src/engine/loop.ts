@@ -133,7 +133,7 @@ export class Engine implements EngineHandle {
     const commands: VenueCommand[] = [];
     for (const [i, b] of batch.entries()) {
       const r = records[i] as JournalRecord;
-      if (b.input.kind === 'fill' && dup.has(`${r.venue}\u0000${r.id}`)) {
+      if ((b.input.kind === 'fill' || b.input.kind === 'delivery') && dup.has(`${r.venue}\u0000${r.id}`)) {
         this.stats.duplicates += 1;
         dup.delete(`${r.venue}\u0000${r.id}`); // a repeat inside the batch: the first one applies
         continue;

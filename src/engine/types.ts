@@ -8,11 +8,12 @@
  * of the clock outside the core for timers and operator commands. The core never reads a clock,
  * so a replay of the journal is the run again.
  *
- * Identity. A fill is the inventory's `FillEvent`, identified by its venue and trade id: a
- * duplicate notification is journaled once and applied once. Every other input is identified by
+ * Identity. A fill is the inventory's `FillEvent`, identified by its venue and trade id (a
+ * delivery likewise by its venue and id): a duplicate notification is journaled once and
+ * applied once. Every other input is identified by
  * its source and a number the loop assigns (`inputRecord` in `inputs.ts`).
  */
-import type { FillEvent, Side } from '../inventory/events.js';
+import type { DeliveryEvent, FillEvent, Side } from '../inventory/events.js';
 import type { MarketEvent } from '../market/events.js';
 
 /** An order's state at the venue (Deribit `order_state`, plus `pending` before the venue answers). */
@@ -55,6 +56,8 @@ export type OperatorCommand =
 export type EngineInput =
   | { kind: 'market'; event: MarketEvent }
   | { kind: 'fill'; event: FillEvent }
+  /** An option or future expired and was delivered (settled) at the venue. */
+  | { kind: 'delivery'; event: DeliveryEvent }
   | { kind: 'order'; order: VenueOrder }
   /** The venue refused a request (Deribit error `code` and `message`). */
   | {

@@ -97,6 +97,8 @@ export interface JournalStore {
   count(options?: { types?: readonly string[] }): number;
   /** The position of the last appended record (0 when empty). */
   lastSeq(): number;
+  /** The last appended record, if any (where a restarted engine's clock resumes). */
+  last(): StoredRecord | undefined;
   /** Saves a snapshot; `coversSeq` must not exceed `lastSeq()`. */
   saveSnapshot(snapshot: JournalSnapshot): void;
   /** The snapshot with the highest `coversSeq` (the latest saved among equals), if any. */

@@ -86,6 +86,7 @@ describe('SqliteJournal', () => {
       [4, 'c'],
       [5, 'a'],
     ]);
+    expect(journal.last()).toMatchObject({ seq: 6, id: 'late' });
     // In append order: the order the engine applied them.
     expect([...journal.replay({ order: 'append' })].map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect([...journal.replay({ order: 'append', afterSeq: 3 })].map((r) => r.id)).toEqual([

@@ -12,12 +12,16 @@ import { InvalidArgumentError, type Command } from 'commander';
 import pino from 'pino';
 
 import { coreConfigOf, DEFAULT_RUN_CONFIG, parseRunConfig, type RunConfig } from '../../engine/config.js';
+import { restoreLedger } from '../../engine/journaled-ledger.js';
 import { Engine } from '../../engine/loop.js';
+import { toNumber } from '../../inventory/money.js';
 import type { EngineState, VenueAdapter } from '../../engine/types.js';
 import { InputError } from '../../model/errors.js';
 import { startApiServer, type ApiServer } from '../../server/api.js';
 import { resolveToken } from '../../server/token.js';
 import { SqliteJournal } from '../../store/sqlite/journal.js';
+import { DERIBIT_MAINNET_URL, DERIBIT_TESTNET_URL, DeribitAdapter } from '../../venues/deribit/adapter.js';
+import { loadDeribitCredentials } from '../../venues/deribit/credentials.js';
 import { SimVenue } from '../../venues/sim/adapter.js';
 import { InputFileError } from '../jsonl.js';
 import { packageRoot } from '../package-root.js';
@@ -81,16 +85,49 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
       let venue: VenueAdapter;
       let clock: () => number = Date.now;
       if (config.venue === 'sim') {
+        // A paper venue keeps no state of its own: resumed, it takes our positions from the journal
+        // and its clock goes on from the journal's last record.
+        const positions = restoreLedger(journal)
+          .ledger.positions(true)
+          .map((p) => ({ instrument: p.instrument, amount: toNumber(p.amount) }));
+        const last = journal.last();
         const sim = new SimVenue({
           seed: options.seed ?? config.sim.seed,
           speed: options.speed ?? config.sim.speed,
           chainFile: join(packageRoot(), 'data/deribit/btc-options-2020-05-21.jsonl'),
+          ...(last === undefined ? {} : { startMs: last.timestampMs + 1 }),
+          ...(positions.length === 0 ? {} : { positions }),
         });
         venue = sim;
         clock = () => sim.nowMs();
       } else {
-        journal.close();
-        throw new InputError('venue', config.venue, 'sim (the Deribit adapter is not wired into `run` yet)');
+        const d = config.deribit;
+        if (d?.instruments === undefined || d.instruments.length === 0) {
+          journal.close();
+          throw new InputError(
+            'deribit.instruments',
+            d?.instruments,
+            'the instruments to subscribe and trade',
+          );
+        }
+        const keys = loadDeribitCredentials(
+          d.credentials_file === undefined ? {} : { file: d.credentials_file },
+        );
+        let lastTradeId: string | null = null;
+        for (const r of journal.replay({ order: 'append', types: ['fill'] }))
+          if (r.venue === 'deribit') lastTradeId = r.id;
+        venue = new DeribitAdapter({
+          url: d.url ?? (d.network === 'mainnet' ? DERIBIT_MAINNET_URL : DERIBIT_TESTNET_URL),
+          clientId: keys.clientId,
+          clientSecret: keys.clientSecret,
+          instruments: d.instruments,
+          lastTradeId,
+          logger: {
+            info: (m: string) => logger.info(m),
+            warn: (m: string) => logger.warn(m),
+            error: (m: string) => logger.error(m),
+          },
+        });
       }
       let limitsText: string | undefined;
       if (config.limits_file !== undefined) {

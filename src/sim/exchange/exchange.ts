@@ -472,6 +472,42 @@ export class Exchange {
     return { currencies: [...currencies].sort(), instruments: [...instruments].sort() };
   }
 
+  /**
+   * Moves a position from one account to another at `price`, outside the book: no fill, no fee
+   * (positions and cash stay conserved over all accounts). For restoring a venue's state (a
+   * paper venue started again under an engine that already holds positions), not for trading.
+   * `amount` is signed from `to`'s side (> 0: `to` becomes longer), on the instrument's lot.
+   */
+  transferPosition(
+    from: string,
+    to: string,
+    instrument: string,
+    amount: number,
+    price: number,
+    atMs: number,
+  ): void {
+    this.advance(atMs);
+    const inst = this.instrumentOf(instrument, atMs);
+    if (!(Number.isFinite(price) && price > 0)) throw new InputError('price', price, 'a positive price');
+    if (amount === 0) return;
+    const lots = Math.sign(amount) * this.toLots(inst, Math.abs(amount));
+    const name = inst.details.name;
+    const into = this.account(to);
+    const outOf = this.account(from);
+    into.lots.set(name, (into.lots.get(name) ?? 0) + lots);
+    outOf.lots.set(name, (outOf.lots.get(name) ?? 0) - lots);
+    const signed = lotsToAmount(inst, lots);
+    if (inst.isOption) {
+      const premium = price * signed * inst.multiplier;
+      addCash(into, inst.currency, -premium);
+      addCash(outOf, inst.currency, premium);
+    } else if (inst.details.kind === 'future' || inst.details.kind === 'perpetual') {
+      const unit = inst.inverse ? signed / price : signed * price;
+      into.cost.set(name, (into.cost.get(name) ?? 0) + unit);
+      outOf.cost.set(name, (outOf.cost.get(name) ?? 0) - unit);
+    }
+  }
+
   // ---------------------------------------------------------------- MMP
 
   /** Sets (or replaces) MMP for a participant, index and group; resets its window and freeze. */

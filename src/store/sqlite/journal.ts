@@ -88,6 +88,7 @@ export class SqliteJournal implements JournalStore {
   private readonly byId: Database.Statement<[string, string]>;
   private readonly countStmt: Database.Statement<[]>;
   private readonly lastSeqStmt: Database.Statement<[]>;
+  private readonly lastStmt: Database.Statement<[]>;
   private readonly insertSnapshot: Database.Statement<[number, string]>;
   private readonly latestSnapshot: Database.Statement<[]>;
 
@@ -170,6 +171,7 @@ export class SqliteJournal implements JournalStore {
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM events WHERE venue = ? AND event_id = ?`);
     this.countStmt = db.prepare('SELECT count(*) FROM events').pluck();
     this.lastSeqStmt = db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck();
+    this.lastStmt = db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY seq DESC LIMIT 1`);
     this.insertSnapshot = db.prepare('INSERT INTO snapshots (covers_seq, state) VALUES (?, ?)');
     this.latestSnapshot = db.prepare(
       'SELECT covers_seq AS coversSeq, state FROM snapshots ORDER BY covers_seq DESC, id DESC LIMIT 1',
@@ -208,6 +210,10 @@ export class SqliteJournal implements JournalStore {
 
   lastSeq(): number {
     return this.lastSeqStmt.get() as number;
+  }
+
+  last(): StoredRecord | undefined {
+    return this.lastStmt.get() as StoredRecord | undefined;
   }
 
   saveSnapshot(snapshot: JournalSnapshot): void {

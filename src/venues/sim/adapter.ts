@@ -63,6 +63,8 @@ import {
 
 /** Our participant on the exchange. */
 export const US = 'us';
+/** The account restored positions come from (`positions`). */
+export const RESTORE_ACCOUNT = '__restore__';
 const CONNECTION = 'sim-main';
 
 /** The repository's chain snapshot, the default market. */
@@ -122,6 +124,12 @@ export interface SimVenueOptions {
   /** Prefix of trade and order ids (default `sim-<startMs>-`). */
   idPrefix?: string;
   fees?: FeeSchedule;
+  /**
+   * Our positions at the venue when it starts (a paper venue started again under an engine that
+   * already holds them): moved into our account at the marks, outside the book, before anything
+   * is published. Instruments the market does not list are refused.
+   */
+  positions?: readonly { instrument: string; amount: number }[];
 }
 
 interface Tracked {
@@ -196,6 +204,23 @@ export class SimVenue implements VenueAdapter {
     this.market = market;
     this.prefix = market.idPrefix;
     market.exchange.enableCancelOnDisconnect(US, CONNECTION, 'account');
+    for (const p of this.options.positions ?? []) {
+      if (!market.isListed(p.instrument))
+        throw new InputError(
+          'positions',
+          p.instrument,
+          'an instrument the simulated market lists (expired?)',
+        );
+      market.exchange.transferPosition(
+        RESTORE_ACCOUNT,
+        US,
+        p.instrument,
+        p.amount,
+        p.instrument === PERPETUAL ? market.perpMark() : market.markPrice(p.instrument),
+        market.nowMs(),
+      );
+      this.traded.add(p.instrument);
+    }
     this.emit({
       kind: 'connection',
       venue: SIM_VENUE,
@@ -600,6 +625,26 @@ export class SimVenue implements VenueAdapter {
     const ours = events.filter((e) => e.participant === US);
     if (ours.length === 0) return;
     this.ourSettlements.push(...ours);
+    // Each of our expiries as the inventory's delivery (cash, at the 30-minute average), then the account.
+    for (const e of ours) {
+      this.emit({
+        kind: 'delivery',
+        event: {
+          type: 'delivery',
+          venue: SIM_VENUE,
+          id: `${this.prefix}delivery-${e.instrument}`,
+          timestampMs: at,
+          sequence: 0,
+          instrument: e.instrument,
+          deliveryPrice: parseMoney((Math.round(e.deliveryPrice * 1e8) / 1e8).toFixed(8), {
+            field: 'deliveryPrice',
+          }),
+          method: 'cash',
+          fee: parseMoney((Math.round(e.fee * 1e12) / 1e12).toFixed(12), { field: 'fee' }),
+          feeCurrency: e.currency,
+        },
+      });
+    }
     this.emit({
       kind: 'account',
       venue: SIM_VENUE,
