@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark suite, one run, figures printed as a Markdown table ready for
  * bench/RESULTS.md. Timings never gate a test. `npm run bench -- market journal` runs only the
- * suites named (pricing, surface, journal, market, risk, sim).
+ * suites named (pricing, surface, journal, market, risk, sim, strategy). The engine's soak is
+ * separate: `npm run bench:soak`.
  */
 import { cpus } from 'node:os';
 import { pricingBenchmark } from './pricing.js';
@@ -14,10 +15,11 @@ import { pipelineBenchmark } from './sim-pipeline.js';
 import { matchingBenchmark } from './sim-matching.js';
 import { tardisCsvBenchmark } from './tardis-csv.js';
 import { surfaceBenchmark } from './surface.js';
+import { tickToQuoteBenchmark } from './strategy-tick.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
 
-const SUITES = ['pricing', 'surface', 'journal', 'market', 'risk', 'sim'] as const;
+const SUITES = ['pricing', 'surface', 'journal', 'market', 'risk', 'sim', 'strategy'] as const;
 
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   if (run('market')) await market();
   if (run('risk')) await risk();
   if (run('sim')) await sim();
+  if (run('strategy')) await strategy();
 }
 
 async function pricing(): Promise<void> {
@@ -158,3 +161,20 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+async function strategy(): Promise<void> {
+  const { loadavg } = await import('node:os');
+  const load = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+  const f = await tickToQuoteBenchmark();
+  console.log('\n## Tick to quote (us): a spot change to new quotes for the whole chain\n');
+  console.log(
+    '| options | positions | p50 | p99 | mean | CPU p50 / p99 | three-evaluation reference p50 / p99 | book greeks | exact sides per tick | same prices as reference | load (1/5/15) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    `| ${f.options} | ${f.positions} | ${fmt(f.p50Us)} | ${fmt(f.p99Us)} | ${fmt(f.meanUs)} | ${fmt(f.cpuP50Us)} / ${fmt(f.cpuP99Us)} | ${fmt(f.referenceP50Us)} / ${fmt(f.referenceP99Us)} | ${fmt(f.bookGreeksMeanUs, 2)} | ${fmt(f.exactSidesPerTick, 2)} | ${f.matchesReference ? 'yes' : 'NO'} | ${load} |`,
+  );
+  console.log('\nTarget on the 2-core machine: p99 under 1 ms.');
+}
