@@ -133,3 +133,25 @@ export {
   type ReportFill,
 } from './backtest/metrics.js';
 export { locateWorker, serveWorker, startWorkerPool, type WorkerPool } from './engine/worker-pool.js';
+export * from './engine/types.js';
+export { Engine, COMMAND_TYPE, type EngineOptions, type LoopStats } from './engine/loop.js';
+export {
+  EngineCore,
+  type CoreConfig,
+  type HedgingConfig,
+  type Outcome,
+  type QuotingConfig,
+} from './engine/core.js';
+export {
+  OrderManager,
+  type ManagedOrder,
+  type ManagedState,
+  type OrderPurpose,
+} from './engine/order-manager.js';
+export * from './engine/config.js';
+export { inputFromRecord, inputRecord, INPUT_TYPES } from './engine/inputs.js';
+export { startApiServer, type ApiServer, type ApiServerOptions } from './server/api.js';
+export { generateToken, resolveToken } from './server/token.js';
+export { SimVenue, type SimVenueOptions } from './venues/sim/adapter.js';
+export { DeribitAdapter, type DeribitAdapterConfig } from './venues/deribit/adapter.js';
+export { loadDeribitCredentials } from './venues/deribit/credentials.js';

@@ -23,7 +23,7 @@
  * Trading states: ACTIVE quotes and hedges; REDUCING cancels the quotes and only hedges (a hedge
  * reduces the delta); HALTED cancels everything and sends nothing.
  */
-import { EVENT_TYPES, type FillEvent } from '../inventory/events.js';
+import type { FillEvent } from '../inventory/events.js';
 import { Ledger } from '../inventory/ledger.js';
 import { toNumber } from '../inventory/money.js';
 import { OrderBook } from '../market/book.js';
@@ -53,7 +53,6 @@ import type {
   VenueOrder,
 } from './types.js';
 
-export { EVENT_TYPES };
 
 /** The options the core quotes and how. */
 export interface QuotingConfig {
