@@ -53,7 +53,6 @@ import type {
   VenueOrder,
 } from './types.js';
 
-
 /** The options the core quotes and how. */
 export interface QuotingConfig {
   /** Expiries quoted: the nearest ones more than `minDaysToExpiry` away. */
