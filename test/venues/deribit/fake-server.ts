@@ -90,6 +90,8 @@ interface Connection {
   /** Closing: sends nothing more. */
   dead: boolean;
   silenced: boolean;
+  /** Half-open: the venue never notices this connection close (no cancel-on-disconnect). */
+  halfOpen: boolean;
 }
 
 interface FakeOrder extends Json {
@@ -171,10 +173,18 @@ export class FakeDeribit {
     return found;
   }
 
-  /** The current main connection goes silent: no heartbeats, no answers, no notifications. */
-  silenceMain(): number | null {
+  /**
+   * The current main connection goes silent: no heartbeats, no answers, no notifications. With
+   * `venueSeesClose` false it is half-open: when the client drops it, the venue does not notice,
+   * so cancel-on-disconnect does not fire and only a cancel over another connection pulls its
+   * orders.
+   */
+  silenceMain(venueSeesClose = true): number | null {
     const main = this.mainConnection();
-    if (main !== null) main.silenced = true;
+    if (main !== null) {
+      main.silenced = true;
+      main.halfOpen = !venueSeesClose;
+    }
     return main?.id ?? null;
   }
 
@@ -299,6 +309,7 @@ export class FakeDeribit {
       testPending: false,
       dead: false,
       silenced: false,
+      halfOpen: false,
     };
     this.connections.set(connection.id, connection);
     socket.on('message', (raw) => this.onMessage(connection, raw.toString()));
@@ -311,7 +322,7 @@ export class FakeDeribit {
     this.connections.delete(connection.id);
     connection.dead = true;
     if (connection.heartbeat !== null) clearInterval(connection.heartbeat);
-    if (!connection.cancelOnDisconnect) return;
+    if (!connection.cancelOnDisconnect || connection.halfOpen) return;
     // Cancel on disconnect: the orders placed over this connection are cancelled.
     for (const order of this.openOrders()) {
       if (this.orderConnection.get(order.order_id) !== connection.id) continue;
