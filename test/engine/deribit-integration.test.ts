@@ -128,8 +128,8 @@ function adapterFor(fake: FakeDeribit, logs: string[], secret = SECRET): Deribit
     clientSecret: secret,
     instruments: [...OPTIONS, PERP],
     currencies: ['BTC'],
-    heartbeatIntervalS: 0.1,
-    requestTimeoutMs: 400,
+    heartbeatIntervalS: 0.2,
+    requestTimeoutMs: 800,
     reconnect: { initialMs: 40, maxMs: 300 },
     random: seeded(11),
     logger: { info: capture('info'), warn: capture('warn'), error: capture('error') },
@@ -530,7 +530,7 @@ describe('the engine against a fake Deribit', () => {
   it("a slow reply: in doubt, quotes pulled over the kill path first, the order's truth asked and found", async () => {
     const r = await rig();
     const [a] = QUOTED as [string];
-    r.fake.faults.delay = { method: 'private/buy', ms: 700 };
+    r.fake.faults.delay = { method: 'private/buy', ms: 1300 };
     const from = r.fake.received.length;
     await fillQuote(r, a, 'buy');
     const slow = await waitFor('the slow bid at the venue', () =>
@@ -542,7 +542,7 @@ describe('the engine against a fake Deribit', () => {
     expect(slow.wallMs).toBeLessThanOrEqual(detected.timestampMs);
     const cut = r.fake.received.findIndex((q) => q.wallMs > detected.timestampMs);
     expectCancelFirst(r, cut, detected.timestampMs);
-    report('slow reply (request timeout 400 ms)', k);
+    report('slow reply (request timeout 800 ms)', k);
     await quoting(r);
     // The order whose answer came too late is known for what the venue says it is.
     const label = slow.label as string;
