@@ -15,6 +15,11 @@ import { htmlReport } from '../../backtest/chart.js';
 import { runBacktest, type BacktestReport } from '../../backtest/runner.js';
 import { loadRecordedEvents, runRecordedBacktest, scenarioDir } from '../../backtest/recorded-runner.js';
 import {
+  runEngineScenario,
+  validateEngineScenario,
+  type EngineScenario,
+} from '../../backtest/engine-scenario.js';
+import {
   hedgeScenarioReport,
   validateHedgeScenario,
   type HedgeScenario,
@@ -108,6 +113,31 @@ async function runHedging(
  * An options quoting study (`kind: options`): every seed on worker threads, the JSON report or a
  * table of both quoters' max |vega| per expiry and in total, breach, contracts and P&L.
  */
+/** A backtest through the engine's own loop on the simulated venue (`kind: engine`), seed after seed. */
+async function runEngine(
+  scenario: EngineScenario,
+  options: { seeds: number; json?: boolean },
+  setExitCode: (code: number) => void,
+): Promise<void> {
+  const seeds = await runEngineScenario(scenario, options.seeds, progressBar);
+  if (options.json === true) {
+    process.stdout.write(`${JSON.stringify({ scenario: scenario.name, kind: 'engine', seeds })}\n`);
+  } else {
+    const lines = [
+      `${scenario.name}: the engine on the simulated venue, ${scenario.durationS} s a seed, ${seeds.length} seed(s)`,
+      '',
+      'seed    fills  orders  positions     P&L USD  max |delta|  hedges  hedge cost USD  state',
+    ];
+    for (const r of seeds) {
+      lines.push(
+        `${String(r.seed).padEnd(6)}${String(r.fills).padStart(7)}${String(r.orders_sent).padStart(8)}${String(r.positions).padStart(11)}${r.pnl_usd.toFixed(2).padStart(12)}${r.max_abs_delta_coin.toFixed(3).padStart(13)}${String(r.hedges).padStart(8)}${r.hedging_cost_usd.toFixed(2).padStart(16)}  ${r.trading_state}`,
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  setExitCode(0);
+}
+
 async function runOptions(
   scenario: OptionsScenario,
   options: { seeds: number; workers?: number; json?: boolean },
@@ -201,6 +231,10 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
         const document = parseDocument(text, options.scenario);
         if (scenarioKind(document) === 'hedging') {
           await runHedging(validateHedgeScenario(document), options, setExitCode);
+          return;
+        }
+        if (scenarioKind(document) === 'engine') {
+          await runEngine(validateEngineScenario(document), options, setExitCode);
           return;
         }
         if (scenarioKind(document) === 'options') {
