@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../scripts/generate-fills.js';
 import { restoreLedger } from '../../src/engine/journaled-ledger.js';
 import { formatMoney } from '../../src/inventory/money.js';
 import { SqliteJournal } from '../../src/store/sqlite/journal.js';
@@ -18,18 +19,6 @@ import { cliPath, ensureBuilt } from '../cli/run-cli.js';
 
 const SEED = 20261125;
 const KILLS = 5;
-
-/** A small seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   signal: NodeJS.Signals | null;
@@ -88,7 +77,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the engine killed with SIGKILL', () => {
   it('resumes with the same inventory, every fill once, the venue agreeing', async () => {
     const path = join(dir, 'journal.sqlite');
-    const next = random(SEED);
+    const next = mulberry32(SEED);
     // A first clean run leaves a snapshot, so that later restores take the snapshot + tail path.
     const first = await run(path, ['--for', '4']);
     expect(first.code, first.stderr).toBe(0);
