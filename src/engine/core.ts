@@ -28,10 +28,12 @@ import { Ledger } from '../inventory/ledger.js';
 import { toNumber } from '../inventory/money.js';
 import { OrderBook } from '../market/book.js';
 import type { MarketEvent, TickerEvent } from '../market/events.js';
-import { parseInstrumentName } from '../model/instrument-name.js';
+import { parseInstrumentName, type ParsedInstrumentName } from '../model/instrument-name.js';
 import { MS_PER_YEAR } from '../model/time.js';
 import { black76 } from '../pricing/black76.js';
+import type { FutureMark, RiskMarket, RiskPosition } from '../risk/inputs.js';
 import { parseLimitsText, type LimitsConfig } from '../risk/limits/config.js';
+import { portfolioMargin } from '../risk/margin/portfolio-margin.js';
 import {
   stateChangeRecord,
   TradingController,
@@ -42,8 +44,9 @@ import { OptionsQuoter, type OptionsQuoterConfig, type QuoterLimits } from '../s
 import { RateBudget, type RateBudgetConfig } from '../strategy/rate-budget.js';
 import type { JournalRecord } from '../store/journal.js';
 import { calibrateSurface, type SliceQuotes } from '../vol/calibrate-surface.js';
+import type { ChainQuote } from '../vol/chain.js';
 import type { VolSurface } from '../vol/surface.js';
-import { OrderManager, type ManagedOrder } from './order-manager.js';
+import { OrderManager } from './order-manager.js';
 import type {
   CommandResult,
   EngineInput,
@@ -113,7 +116,7 @@ interface Alert {
 const MAX_ALERTS = 50;
 
 export class EngineCore {
-  readonly ledger: Ledger;
+  private held: Ledger;
   readonly orders: OrderManager;
   readonly controller: TradingController;
   private readonly books = new Map<string, OrderBook>();
@@ -139,12 +142,17 @@ export class EngineCore {
   private pending: JournalRecord[] = [];
   private limits: LimitsConfig | undefined;
   private peakEquityUsd = Number.NaN;
+  private marginAtMs = Number.NaN;
+  private marginCache: EngineState['margin'] = null;
+  private venueMargin: { initial_coin: number; maintenance_coin: number; time_ms: number } | undefined;
+  /** Parsed instrument names (the greeks read them for every position on every input). */
+  private readonly names = new Map<string, ParsedInstrumentName>();
 
   constructor(
     readonly config: CoreConfig,
     restored?: { ledger?: Ledger; stateChanges?: number; ordersSent?: number },
   ) {
-    this.ledger = restored?.ledger ?? new Ledger();
+    this.held = restored?.ledger ?? new Ledger();
     const budget =
       config.rateLimit === undefined ? undefined : new RateBudget({ ...config.rateLimit, startMs: 0 });
     this.orders = new OrderManager(config.orderPrefix, config.orderTimeoutMs, budget);
@@ -154,6 +162,20 @@ export class EngineCore {
       restored?.stateChanges ?? 0,
     );
     if (config.limitsText !== undefined) this.limits = parseLimitsText(config.limitsText);
+  }
+
+  /** The inventory (the ledger of every fill and delivery applied). */
+  get ledger(): Ledger {
+    return this.held;
+  }
+
+  /**
+   * Replaces the ledger with the same fold in another form: the loop's ledger restored from the
+   * snapshot it just saved (`Ledger.fromSnapshot`, its history in the journal), so the events the
+   * snapshot covers leave memory as on a restart. Nothing else changes.
+   */
+  replaceLedger(ledger: Ledger): void {
+    this.held = ledger;
   }
 
   /** Applies one input; the commands to send and the records to journal. */
@@ -415,7 +437,7 @@ export class EngineCore {
     const byExpiry = new Map<number, { k: number[]; mid: number[]; half: number[]; forwards: number[] }>();
     for (const t of this.tickers.values()) {
       if (t.markIv === undefined || !(t.markIv > 0) || t.underlyingPrice === undefined) continue;
-      const name = parseInstrumentName(t.instrument);
+      const name = this.nameOf(t.instrument);
       if (name.kind !== 'option' || name.base !== this.config.currency) continue;
       if (!(name.expiryMs - this.now > this.config.quoting!.minDaysToExpiry * 86_400_000 * 0.5)) continue;
       let e = byExpiry.get(name.expiryMs);
@@ -484,7 +506,7 @@ export class EngineCore {
       .slice(0, q.expiries);
     const names: string[] = [];
     for (const t of this.tickers.values()) {
-      const name = parseInstrumentName(t.instrument);
+      const name = this.nameOf(t.instrument);
       if (name.kind !== 'option' || !expiries.includes(name.expiryMs)) continue;
       const forward = surface.forward(name.expiryMs);
       if (Math.abs(name.strike / forward - 1) <= q.moneyness) names.push(t.instrument);
@@ -504,6 +526,15 @@ export class EngineCore {
       this.alert('quoter', error instanceof Error ? error.message : String(error));
       return undefined;
     }
+  }
+
+  private nameOf(instrument: string): ParsedInstrumentName {
+    let name = this.names.get(instrument);
+    if (name === undefined) {
+      name = parseInstrumentName(instrument);
+      this.names.set(instrument, name);
+    }
+    return name;
   }
 
   /** Position of an instrument, as a number in the venue's unit. */
@@ -527,7 +558,7 @@ export class EngineCore {
     let theta = 0;
     for (const p of this.ledger.positions(true)) {
       const amount = toNumber(p.amount);
-      const name = parseInstrumentName(p.instrument);
+      const name = this.nameOf(p.instrument);
       if (name.kind === 'option') {
         const g = this.optionGreeks(p.instrument, name.kind === 'option' ? name : undefined);
         if (g === undefined) continue;
@@ -642,7 +673,7 @@ export class EngineCore {
     const h = this.config.hedging;
     if (h === undefined || !Number.isFinite(this.index)) return [];
     if (this.now - this.lastHedgeMs < h.minIntervalMs) return [];
-    if (this.orders.live().some((o: ManagedOrder) => o.purpose === 'hedge')) return [];
+    if (this.orders.hasLive('hedge')) return [];
     const { delta } = this.bookGreeks();
     if (!(Math.abs(delta) > h.bandCoin)) return [];
     // Sell the excess delta on the perpetual: amount in USD lots of 10.
@@ -675,7 +706,7 @@ export class EngineCore {
     for (const p of this.ledger.positions(true)) {
       const amount = toNumber(p.amount);
       const mark = marks.get(p.instrument);
-      const name = parseInstrumentName(p.instrument);
+      const name = this.nameOf(p.instrument);
       if (mark === undefined) continue;
       if (name.kind === 'option') equityUsd += amount * mark * this.index;
       else if (p.averagePrice !== null) {
@@ -759,7 +790,114 @@ export class EngineCore {
       limits: limitRows,
       hedges: { count: this.hedges, cost_usd: this.hedgeCostUsd },
       alerts: [...this.alerts],
+      margin: this.margin(),
     };
+  }
+
+  /** The market as the risk code reads it, from the tickers (venue marks and implied vols). */
+  riskMarket(): RiskMarket {
+    const options = new Map<string, ChainQuote>();
+    const futures = new Map<string, FutureMark>();
+    for (const t of this.tickers.values()) {
+      let parsed: ParsedInstrumentName;
+      try {
+        parsed = parseInstrumentName(t.instrument);
+      } catch {
+        continue;
+      }
+      if (parsed.kind === 'option') {
+        if (t.markPrice === undefined || t.underlyingPrice === undefined || t.markIv === undefined) continue;
+        const iv = t.markIv / 100;
+        options.set(t.instrument, {
+          instrumentName: t.instrument,
+          kind: parsed.optionType,
+          strike: parsed.strike,
+          expiryMs: parsed.expiryMs,
+          timestampMs: t.timestampMs,
+          yearsToExpiry: (parsed.expiryMs - t.timestampMs) / MS_PER_YEAR,
+          forwardUsd: t.underlyingPrice,
+          underlyingIndex: t.underlyingIndex ?? null,
+          indexUsd: t.indexPrice ?? this.index,
+          rate: 0,
+          markCoin: t.markPrice,
+          bidCoin: t.bidPrice ?? null,
+          askCoin: t.askPrice ?? null,
+          bidAmount: t.bidAmount ?? 0,
+          askAmount: t.askAmount ?? 0,
+          venueMarkIv: iv,
+          venueBidIv: t.bidIv === undefined ? null : t.bidIv / 100,
+          venueAskIv: t.askIv === undefined ? null : t.askIv / 100,
+          venueGreeks: null,
+          ivMark: iv,
+          ivBid: t.bidIv === undefined ? null : t.bidIv / 100,
+          ivAsk: t.askIv === undefined ? null : t.askIv / 100,
+          line: 0,
+        });
+      } else if ((parsed.kind === 'future' || parsed.kind === 'perpetual') && t.markPrice !== undefined) {
+        futures.set(t.instrument, {
+          instrument: t.instrument,
+          parsed,
+          markPrice: t.markPrice,
+          indexPrice: t.indexPrice ?? this.index,
+          timestampMs: t.timestampMs,
+          line: 0,
+        });
+      }
+    }
+    const index = new Map<string, number>();
+    if (Number.isFinite(this.index)) index.set(this.config.currency, this.index);
+    return { options, futures, index, timestampMs: this.now, warnings: [] };
+  }
+
+  /**
+   * The venue-style portfolio margin of the book at the tickers' marks (`src/risk/margin/`), with
+   * its worst scenario; null when the book is flat or a position has no mark yet. Computed at
+   * most once a second of engine time.
+   */
+  margin(): EngineState['margin'] {
+    if (this.now - this.marginAtMs < 1000) return this.marginCache;
+    this.marginAtMs = this.now;
+    const book: RiskPosition[] = this.ledger
+      .positions(true)
+      .map((p, i) => ({
+        instrument: p.instrument,
+        parsed: parseInstrumentName(p.instrument),
+        amount: toNumber(p.amount),
+        line: i + 1,
+      }))
+      .filter((p) => p.parsed.base === this.config.currency);
+    if (book.length === 0 || !Number.isFinite(this.index)) return (this.marginCache = null);
+    try {
+      const m = portfolioMargin(book, this.riskMarket(), { coin: this.config.currency });
+      this.marginCache = {
+        initial_coin: m.initialMarginCoin,
+        initial_usd: m.initialMarginUsd,
+        maintenance_coin: m.maintenanceMarginCoin,
+        maintenance_usd: m.maintenanceMarginUsd,
+        worst_case_coin: m.worstCaseCoin,
+        worst_scenario: m.worstScenario?.name ?? null,
+        ...(this.venueMargin === undefined
+          ? {}
+          : {
+              venue: {
+                ...this.venueMargin,
+                difference_coin: m.initialMarginCoin - this.venueMargin.initial_coin,
+              },
+            }),
+      };
+    } catch {
+      this.marginCache = null;
+    }
+    return this.marginCache;
+  }
+
+  /**
+   * The venue's own margin simulation (Deribit `private/simulate_portfolio`), for the report
+   * beside ours. A figure to show, not an input: it changes no decision.
+   */
+  noteVenueMargin(venue: { initial_coin: number; maintenance_coin: number; time_ms: number }): void {
+    this.venueMargin = venue;
+    this.marginAtMs = Number.NaN;
   }
 
   /** The index the core marks with (NaN before the first ticker). */

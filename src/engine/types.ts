@@ -179,6 +179,20 @@ export interface EngineState {
   limits: { name: string; measure: string; current: number; limit: number; use: number }[];
   hedges: { count: number; cost_usd: number };
   alerts: { time_ms: number; kind: string; message: string }[];
+  /**
+   * Venue-style portfolio margin of the book at the marks (`src/risk/margin/`), with its worst
+   * scenario; null when flat or unmarked. With Deribit, `venue` compares it with the venue's own
+   * simulation (`private/simulate_portfolio`) when one was made.
+   */
+  margin: {
+    initial_coin: number;
+    initial_usd: number;
+    maintenance_coin: number;
+    maintenance_usd: number;
+    worst_case_coin: number;
+    worst_scenario: string | null;
+    venue?: { initial_coin: number; maintenance_coin: number; difference_coin: number; time_ms: number };
+  } | null;
 }
 
 /** The result of an operator command. */

@@ -35,6 +35,14 @@ export function sampleState(overrides: Partial<EngineState> = {}): EngineState {
     limits: [{ name: 'btc-delta', measure: 'delta_coin', current: 0.42, limit: 25, use: 0.0168 }],
     hedges: { count: 3, cost_usd: 12.75 },
     alerts: [{ time_ms: 1_599_999_990_000, kind: 'stale', message: 'ticker BTC-PERPETUAL 4 s old' }],
+    margin: {
+      initial_coin: 0.52,
+      initial_usd: 4_724.3,
+      maintenance_coin: 0.4,
+      maintenance_usd: 3_634.1,
+      worst_case_coin: 0.45,
+      worst_scenario: '-16%, vol up',
+    },
     ...overrides,
   };
 }

@@ -145,6 +145,28 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
       });
       const restored = engine.state().positions.length;
       await engine.start();
+      // Deribit: the venue's own margin simulation beside ours, once a minute.
+      let marginTimer: NodeJS.Timeout | undefined;
+      if (venue instanceof DeribitAdapter) {
+        const deribit = venue;
+        marginTimer = setInterval(() => {
+          const local = engine.state().margin;
+          if (local === null) return;
+          deribit
+            .compareMargin(config.currency, local.initial_coin)
+            .then((c) =>
+              engine.core.noteVenueMargin({
+                initial_coin: c.venueInitialMargin,
+                maintenance_coin: c.venueMaintenanceMargin,
+                time_ms: Date.now(),
+              }),
+            )
+            .catch((error: unknown) =>
+              logger.warn(`margin comparison: ${error instanceof Error ? error.message : String(error)}`),
+            );
+        }, 60_000);
+        marginTimer.unref();
+      }
       let api: ApiServer | undefined;
       const out = process.stdout;
       out.write(
@@ -186,6 +208,7 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
         if (stopping) return;
         stopping = true;
         clearInterval(ticker);
+        if (marginTimer !== undefined) clearInterval(marginTimer);
         out.write(`\nballast: stopping (${why})\n`);
         await api?.close();
         await engine.stop();
@@ -224,6 +247,11 @@ export function summary(s: EngineState, inputs: number): string {
   const lines = [
     `[${when}] ${s.trading_state} | ${s.connection} | ${s.positions.length} positions | P&L ${s.pnl.usd.toFixed(2)} USD | ${s.orders.length} orders | hedges ${s.hedges.count} (${s.hedges.cost_usd.toFixed(2)} USD) | ${inputs} inputs`,
     `  greeks: ${greeks}`,
+    `  margin: ${
+      s.margin === null
+        ? '-'
+        : `IM ${s.margin.initial_coin.toFixed(4)} (${s.margin.initial_usd.toFixed(0)} USD), MM ${s.margin.maintenance_coin.toFixed(4)}, worst ${s.margin.worst_scenario ?? '-'}${s.margin.venue === undefined ? '' : `, venue IM ${s.margin.venue.initial_coin.toFixed(4)} (ours - venue ${s.margin.venue.difference_coin.toFixed(4)})`}`
+    }`,
     `  largest: ${top === '' ? '-' : top}`,
   ];
   if (s.trading_reasons.length > 0) lines.push(`  why: ${s.trading_reasons.join('; ')}`);
