@@ -90,6 +90,12 @@ export class OrderManager {
     return [...this.orders.values()].filter((o) => !DONE.has(o.state));
   }
 
+  /** Whether an order for `purpose` is live (no array built: the hedger asks on every input). */
+  hasLive(purpose: OrderPurpose): boolean {
+    for (const o of this.orders.values()) if (o.purpose === purpose && !DONE.has(o.state)) return true;
+    return false;
+  }
+
   get(clientOrderId: string): ManagedOrder | undefined {
     return this.orders.get(clientOrderId);
   }
