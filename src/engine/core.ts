@@ -28,6 +28,7 @@ import { Ledger } from '../inventory/ledger.js';
 import { toNumber } from '../inventory/money.js';
 import { OrderBook } from '../market/book.js';
 import type { MarketEvent, TickerEvent } from '../market/events.js';
+import { formatExpiryCode } from '../model/expiry-code.js';
 import { parseInstrumentName, type ParsedInstrumentName } from '../model/instrument-name.js';
 import { MS_PER_YEAR } from '../model/time.js';
 import { black76 } from '../pricing/black76.js';
@@ -49,7 +50,9 @@ import type { VolSurface } from '../vol/surface.js';
 import { OrderManager } from './order-manager.js';
 import type {
   CommandResult,
+  EngineDetails,
   EngineInput,
+  InstrumentView,
   EngineState,
   OperatorCommand,
   VenueCommand,
@@ -114,6 +117,24 @@ interface Alert {
 }
 
 const MAX_ALERTS = 50;
+const MAX_FILLS = 500;
+/** One hour of once-a-second samples. */
+const MAX_SAMPLES = 3600;
+/** The attribution's window. */
+const ATTRIBUTION_MS = 60_000;
+const STRESS_SPOT = [-0.2, -0.15, -0.1, -0.05, 0, 0.05, 0.1, 0.15, 0.2];
+const STRESS_VOL = [-0.1, -0.05, 0, 0.05, 0.1];
+
+interface Sample {
+  t: number;
+  index: number;
+  equityUsd: number;
+  delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+  atmIv: number;
+}
 
 export class EngineCore {
   private held: Ledger;
@@ -145,6 +166,17 @@ export class EngineCore {
   private marginAtMs = Number.NaN;
   private marginCache: EngineState['margin'] = null;
   private venueMargin: { initial_coin: number; maintenance_coin: number; time_ms: number } | undefined;
+  /** Our latest fills (for the instrument view), oldest first. */
+  private readonly recentFills: {
+    instrument: string;
+    time_ms: number;
+    side: 'buy' | 'sell';
+    price: number;
+    amount: number;
+    trade_id: string;
+  }[] = [];
+  /** Once a second (timers): the book's equity, greeks and the front ATM vol, for P&L attribution. */
+  private readonly samples: Sample[] = [];
   /** Parsed instrument names (the greeks read them for every position on every input). */
   private readonly names = new Map<string, ParsedInstrumentName>();
 
@@ -222,6 +254,7 @@ export class EngineCore {
         commands.push(...this.onConnection(input.state, input.reason));
         break;
       case 'timer':
+        this.sample();
         this.controller.onTime(this.now);
         commands.push(...this.orders.onTime(this.now));
         this.orders.prune(this.now - 60_000);
@@ -296,6 +329,15 @@ export class EngineCore {
     if (r.status === 'duplicate') return;
     this.lastTradeId = event.id;
     const amount = toNumber(event.amount);
+    this.recentFills.push({
+      instrument: event.instrument,
+      time_ms: event.timestampMs,
+      side: event.side,
+      price: toNumber(event.price),
+      amount,
+      trade_id: event.id,
+    });
+    if (this.recentFills.length > MAX_FILLS) this.recentFills.shift();
     const o = this.orders.onFill(event.orderId, amount, event.timestampMs);
     this.controller.onFill(event.timestampMs);
     this.quoteDue = true;
@@ -898,6 +940,290 @@ export class EngineCore {
   noteVenueMargin(venue: { initial_coin: number; maintenance_coin: number; time_ms: number }): void {
     this.venueMargin = venue;
     this.marginAtMs = Number.NaN;
+  }
+
+  private frontAtmIv(): number {
+    const surface = this.surface;
+    if (surface === undefined) return Number.NaN;
+    const slice = surface.slices.find((x) => x.expiryMs > this.now);
+    return slice === undefined ? Number.NaN : surface.vol(surface.forward(slice.expiryMs), slice.expiryMs);
+  }
+
+  private sample(): void {
+    if (!Number.isFinite(this.index)) return;
+    const g = this.bookGreeks();
+    this.samples.push({
+      t: this.now,
+      index: this.index,
+      equityUsd: this.equityUsd(),
+      delta: g.delta,
+      gamma: g.gamma,
+      vega: g.vega,
+      theta: g.theta,
+      atmIv: this.frontAtmIv(),
+    });
+    if (this.samples.length > MAX_SAMPLES) this.samples.shift();
+  }
+
+  /** The book's value in USD at the marks: cash (coin at the index) plus positions. */
+  private equityUsd(): number {
+    let equity = 0;
+    for (const [currency, money] of Object.entries(this.ledger.cash())) {
+      const value = toNumber(money);
+      if (currency === this.config.currency) equity += value * this.index;
+      else if (currency === 'USD' || currency === 'USDC') equity += value;
+    }
+    for (const p of this.ledger.positions(true)) {
+      const mark = this.tickers.get(p.instrument)?.markPrice;
+      if (mark === undefined) continue;
+      const amount = toNumber(p.amount);
+      if (parseInstrumentName(p.instrument).kind === 'option') equity += amount * mark * this.index;
+      else if (p.averagePrice !== null)
+        equity += amount * (1 / toNumber(p.averagePrice) - 1 / mark) * this.index;
+    }
+    return equity;
+  }
+
+  /** The risk breakdown for the dashboard (`EngineDetails`). */
+  details(): EngineDetails {
+    const byExpiry = new Map<number, EngineDetails['greeks_by_expiry'][number]>();
+    const byPosition: EngineDetails['greeks_by_position'] = [];
+    const legs: {
+      kind: 'call' | 'put';
+      amount: number;
+      forward: number;
+      strike: number;
+      years: number;
+      iv: number;
+      usd: number;
+    }[] = [];
+    let perpUsd = 0;
+    for (const p of this.ledger.positions(true)) {
+      const amount = toNumber(p.amount);
+      let name: ParsedInstrumentName;
+      try {
+        name = parseInstrumentName(p.instrument);
+      } catch {
+        continue;
+      }
+      const t = this.tickers.get(p.instrument);
+      if (name.kind === 'option') {
+        const g = this.optionGreeks(p.instrument, name);
+        const value = (t?.markPrice ?? 0) * this.index * amount;
+        byPosition.push({
+          instrument: p.instrument,
+          expiry: formatExpiryCode(name.expiryMs),
+          strike: name.strike,
+          amount,
+          delta: (g?.delta ?? 0) * amount,
+          gamma: (g?.gamma ?? 0) * amount,
+          vega: (g?.vega ?? 0) * amount,
+          theta: (g?.theta ?? 0) * amount,
+          value_usd: Number.isFinite(value) ? value : 0,
+        });
+        let e = byExpiry.get(name.expiryMs);
+        if (e === undefined) {
+          e = {
+            expiry: formatExpiryCode(name.expiryMs),
+            expiry_ms: name.expiryMs,
+            delta: 0,
+            delta_usd: 0,
+            gamma: 0,
+            vega: 0,
+            theta: 0,
+          };
+          byExpiry.set(name.expiryMs, e);
+        }
+        if (g !== undefined) {
+          e.delta += g.delta * amount;
+          e.delta_usd += g.delta * amount * this.index;
+          e.gamma += g.gamma * amount;
+          e.vega += g.vega * amount;
+          e.theta += g.theta * amount;
+        }
+        const years = (name.expiryMs - this.now) / MS_PER_YEAR;
+        if (t?.underlyingPrice !== undefined && t.markIv !== undefined && years > 0)
+          legs.push({
+            kind: name.optionType,
+            amount,
+            forward: t.underlyingPrice,
+            strike: name.strike,
+            years,
+            iv: t.markIv / 100,
+            usd: 0,
+          });
+      } else {
+        const delta = Number.isFinite(this.index) ? amount / this.index : 0;
+        perpUsd += amount;
+        byPosition.push({
+          instrument: p.instrument,
+          expiry: null,
+          strike: null,
+          amount,
+          delta,
+          gamma: 0,
+          vega: 0,
+          theta: 0,
+          value_usd: 0,
+        });
+      }
+    }
+    let stress: EngineDetails['stress'] = null;
+    if (Number.isFinite(this.index) && byPosition.length > 0) {
+      for (const leg of legs)
+        leg.usd = black76(leg.kind, leg.forward, leg.strike, leg.years, leg.iv, 0).price;
+      const pnl = STRESS_VOL.map((dv) =>
+        STRESS_SPOT.map((ds) => {
+          let total = perpUsd * ds; // an inverse perpetual of N USD gains N (S'/S - 1) USD
+          for (const leg of legs) {
+            const v = black76(
+              leg.kind,
+              leg.forward * (1 + ds),
+              leg.strike,
+              leg.years,
+              Math.max(leg.iv + dv, 0.01),
+              0,
+            ).price;
+            total += leg.amount * (v - leg.usd);
+          }
+          return total;
+        }),
+      );
+      stress = { spot_moves: STRESS_SPOT, vol_shifts: STRESS_VOL, pnl_usd: pnl };
+    }
+    // Smiles and the term structure from the tickers and the fitted surface.
+    const smiles = new Map<number, EngineDetails['smiles'][number]>();
+    for (const t of this.tickers.values()) {
+      let name: ParsedInstrumentName;
+      try {
+        name = parseInstrumentName(t.instrument);
+      } catch {
+        continue;
+      }
+      if (
+        name.kind !== 'option' ||
+        name.base !== this.config.currency ||
+        t.markIv === undefined ||
+        name.expiryMs <= this.now
+      )
+        continue;
+      let smile = smiles.get(name.expiryMs);
+      if (smile === undefined) {
+        smile = {
+          expiry: formatExpiryCode(name.expiryMs),
+          expiry_ms: name.expiryMs,
+          forward: t.underlyingPrice ?? this.index,
+          points: [],
+          fit: [],
+        };
+        smiles.set(name.expiryMs, smile);
+      }
+      // One point per strike: the out-of-the-money side's quotes (calls above the forward).
+      const otm = name.optionType === 'call' ? name.strike >= smile.forward : name.strike < smile.forward;
+      if (!otm) continue;
+      smile.points.push({
+        strike: name.strike,
+        bid_iv: t.bidIv !== undefined && t.bidIv > 0 ? t.bidIv / 100 : null,
+        ask_iv: t.askIv !== undefined && t.askIv > 0 ? t.askIv / 100 : null,
+        mark_iv: t.markIv / 100,
+      });
+    }
+    const surface = this.surface;
+    const term: EngineDetails['term'] = [];
+    for (const smile of smiles.values()) {
+      smile.points.sort((a, b) => a.strike - b.strike);
+      if (surface !== undefined && smile.points.length > 1) {
+        const lo = smile.points[0]!.strike;
+        const hi = smile.points[smile.points.length - 1]!.strike;
+        for (let i = 0; i <= 40; i++) {
+          const strike = lo + ((hi - lo) * i) / 40;
+          const iv = surface.vol(strike, smile.expiry_ms);
+          if (Number.isFinite(iv)) smile.fit.push({ strike, iv });
+        }
+        const atm = surface.vol(surface.forward(smile.expiry_ms), smile.expiry_ms);
+        if (Number.isFinite(atm))
+          term.push({
+            expiry: smile.expiry,
+            expiry_ms: smile.expiry_ms,
+            years: (smile.expiry_ms - this.now) / MS_PER_YEAR,
+            atm_iv: atm,
+          });
+      }
+    }
+    return {
+      time_ms: Number.isFinite(this.now) ? this.now : 0,
+      index: Number.isFinite(this.index) ? this.index : null,
+      greeks_by_expiry: [...byExpiry.values()].sort((a, b) => a.expiry_ms - b.expiry_ms),
+      greeks_by_position: byPosition,
+      stress,
+      smiles: [...smiles.values()].sort((a, b) => a.expiry_ms - b.expiry_ms),
+      term: term.sort((a, b) => a.expiry_ms - b.expiry_ms),
+      attribution: this.attribution(),
+    };
+  }
+
+  /** Greeks against the equity's change over the last minute of samples. */
+  private attribution(): EngineDetails['attribution'] {
+    const last = this.samples[this.samples.length - 1];
+    if (last === undefined) return null;
+    let first: Sample | undefined;
+    for (let i = this.samples.length - 1; i >= 0; i--) {
+      const s = this.samples[i] as Sample;
+      if (last.t - s.t > ATTRIBUTION_MS) break;
+      first = s;
+    }
+    if (first === undefined || first === last) return null;
+    const ds = last.index - first.index;
+    const dvPoints = Number.isFinite(last.atmIv - first.atmIv) ? (last.atmIv - first.atmIv) * 100 : 0;
+    const days = (last.t - first.t) / 86_400_000;
+    const delta = first.delta * ds;
+    const gamma = 0.5 * first.gamma * ds * ds;
+    const vega = first.vega * dvPoints;
+    const theta = first.theta * days;
+    const total = last.equityUsd - first.equityUsd;
+    return {
+      window_ms: last.t - first.t,
+      delta_usd: delta,
+      gamma_usd: gamma,
+      vega_usd: vega,
+      theta_usd: theta,
+      unexplained_usd: total - delta - gamma - vega - theta,
+      total_usd: total,
+    };
+  }
+
+  /** One instrument's book, our orders in it and our fills; null if the engine has not seen it. */
+  instrument(name: string): InstrumentView | null {
+    const book = this.books.get(name);
+    const t = this.tickers.get(name);
+    if (book === undefined && t === undefined) return null;
+    const bids: [number, number][] = [];
+    const asks: [number, number][] = [];
+    if (book !== undefined) {
+      for (let i = 0; i < Math.min(book.bidLevels(), 20); i++)
+        bids.push([book.bidPrice(i) as number, book.bidAmount(i) as number]);
+      for (let i = 0; i < Math.min(book.askLevels(), 20); i++)
+        asks.push([book.askPrice(i) as number, book.askAmount(i) as number]);
+    }
+    return {
+      instrument: name,
+      time_ms: Number.isFinite(this.now) ? this.now : 0,
+      bids,
+      asks,
+      book_status: book?.status ?? null,
+      ticker:
+        t === undefined
+          ? null
+          : {
+              mark_price: t.markPrice ?? null,
+              mark_iv: t.markIv === undefined ? null : t.markIv / 100,
+              bid_iv: t.bidIv === undefined ? null : t.bidIv / 100,
+              ask_iv: t.askIv === undefined ? null : t.askIv / 100,
+            },
+      orders: this.state().orders.filter((o) => o.instrument === name),
+      fills: this.recentFills.filter((f) => f.instrument === name).map(({ instrument: _i, ...f }) => f),
+      position: this.position(name),
+    };
   }
 
   /** The index the core marks with (NaN before the first ticker). */

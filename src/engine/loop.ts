@@ -26,9 +26,11 @@ import { TRADING_STATE_TYPE, type StateChange } from '../risk/trading-state.js';
 import type { JournalRecord, JournalStore } from '../store/journal.js';
 import type {
   CommandResult,
+  EngineDetails,
   EngineHandle,
   EngineInput,
   EngineState,
+  InstrumentView,
   OperatorCommand,
   VenueAdapter,
   VenueCommand,
@@ -211,6 +213,14 @@ export class Engine implements EngineHandle {
 
   state(): EngineState {
     return this.core.state();
+  }
+
+  details(): EngineDetails {
+    return this.core.details();
+  }
+
+  instrument(name: string): InstrumentView | null {
+    return this.core.instrument(name);
   }
 
   subscribe(listener: (state: EngineState) => void): () => void {

@@ -195,6 +195,79 @@ export interface EngineState {
   } | null;
 }
 
+/** The risk breakdown the dashboard shows (`GET /api/details`); fields are only ever added. */
+export interface EngineDetails {
+  time_ms: number;
+  /** The index the book is marked with; null before the first ticker. */
+  index: number | null;
+  /** Option positions' greeks summed per expiry (delta in coin and USD, gamma, vega USD/vol pt, theta USD/day). */
+  greeks_by_expiry: {
+    expiry: string;
+    expiry_ms: number;
+    delta: number;
+    delta_usd: number;
+    gamma: number;
+    vega: number;
+    theta: number;
+  }[];
+  /** Each position with its greeks (options: per strike; futures and perpetuals: delta only). */
+  greeks_by_position: {
+    instrument: string;
+    expiry: string | null;
+    strike: number | null;
+    amount: number;
+    delta: number;
+    gamma: number;
+    vega: number;
+    theta: number;
+    value_usd: number;
+  }[];
+  /** Full revaluation of the book on a spot x vol grid: P&L in USD, rows by vol shift, columns by spot move. */
+  stress: { spot_moves: number[]; vol_shifts: number[]; pnl_usd: number[][] } | null;
+  /** Per expiry: the market's bid, ask and mark implied vols by strike, and the fitted curve. */
+  smiles: {
+    expiry: string;
+    expiry_ms: number;
+    forward: number;
+    points: { strike: number; bid_iv: number | null; ask_iv: number | null; mark_iv: number }[];
+    fit: { strike: number; iv: number }[];
+  }[];
+  /** ATM implied vol per expiry from the fitted surface. */
+  term: { expiry: string; expiry_ms: number; years: number; atm_iv: number }[];
+  /**
+   * P&L explained by greeks over the last `window_ms` (delta, gamma, vega, theta against the change
+   * in equity; the rest unexplained), from the engine's once-a-second samples.
+   */
+  attribution: {
+    window_ms: number;
+    delta_usd: number;
+    gamma_usd: number;
+    vega_usd: number;
+    theta_usd: number;
+    unexplained_usd: number;
+    total_usd: number;
+  } | null;
+}
+
+/** One instrument's page (`GET /api/instrument/:name`): its book, our orders in it, our fills. */
+export interface InstrumentView {
+  instrument: string;
+  time_ms: number;
+  /** Best first: [price, amount]. */
+  bids: [number, number][];
+  asks: [number, number][];
+  book_status: string | null;
+  ticker: {
+    mark_price: number | null;
+    mark_iv: number | null;
+    bid_iv: number | null;
+    ask_iv: number | null;
+  } | null;
+  orders: EngineState['orders'];
+  fills: { time_ms: number; side: Side; price: number; amount: number; trade_id: string }[];
+  position: number;
+}
+
 /** The result of an operator command. */
 export interface CommandResult {
   accepted: boolean;
@@ -209,4 +282,8 @@ export interface EngineHandle {
   subscribe(listener: (state: EngineState) => void): () => void;
   /** Journals and applies an operator command. */
   command(command: OperatorCommand): Promise<CommandResult>;
+  /** The risk breakdown for the dashboard. */
+  details(): EngineDetails;
+  /** One instrument's book, our orders and fills; null for an instrument the engine has not seen. */
+  instrument(name: string): InstrumentView | null;
 }

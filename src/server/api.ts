@@ -353,6 +353,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.get('/api/state', async (_request, reply) => {
     return reply.header('Cache-Control', 'no-store').send(engine.state());
   });
+  app.get('/api/details', async (_request, reply) => {
+    return reply.header('Cache-Control', 'no-store').send(engine.details());
+  });
+  app.get<{ Params: { name: string } }>('/api/instrument/:name', async (request, reply) => {
+    const name = request.params.name;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name))
+      return reply.code(400).send({ error: 'an instrument name such as BTC-PERPETUAL', field: 'name' });
+    const view = engine.instrument(name);
+    if (view === null) return reply.code(404).send({ error: `no such instrument: ${name}`, field: 'name' });
+    return reply.header('Cache-Control', 'no-store').send(view);
+  });
   app.get('/api/health', async (_request, reply) => {
     const time_ms = now();
     try {

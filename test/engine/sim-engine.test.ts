@@ -68,6 +68,25 @@ describe('the engine on the simulated venue', () => {
     const theirs = venuePositions(venue);
     expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
     for (const [name, amount] of ours) expect(amount).toBeCloseTo(theirs.get(name) as number, 9);
+    // The dashboard's breakdown: a stress grid with no move at its centre, smiles with a fitted
+    // curve, a term structure, P&L explained over the last minute, and an instrument's page.
+    const d = engine.details();
+    expect(d.stress?.pnl_usd).toHaveLength(5);
+    expect(d.stress?.pnl_usd[2]?.[4]).toBe(0);
+    expect(d.smiles.length).toBeGreaterThan(2);
+    expect(d.smiles.every((x) => x.points.length > 0)).toBe(true);
+    expect(d.smiles.some((x) => x.fit.length > 0)).toBe(true);
+    expect(d.term.length).toBeGreaterThan(0);
+    const a = d.attribution;
+    expect(a).not.toBeNull();
+    expect(a!.delta_usd + a!.gamma_usd + a!.vega_usd + a!.theta_usd + a!.unexplained_usd).toBeCloseTo(
+      a!.total_usd,
+      6,
+    );
+    const perp = engine.instrument('BTC-PERPETUAL');
+    expect(perp?.bids.length).toBeGreaterThan(0);
+    expect(perp!.bids[0]![0]).toBeLessThan(perp!.asks[0]![0]);
+    expect(engine.instrument('NOPE')).toBeNull();
     const endMs = venue.nowMs();
     await engine.stop();
     journal.close();

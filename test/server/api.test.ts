@@ -105,6 +105,20 @@ describe('reading the state', () => {
     expect(body.greeks.BTC).toEqual({ delta: 0.42, gamma: 0.0011, vega: -310.5, theta: 95.25 });
   });
 
+  it('GET /api/details and /api/instrument/:name serve the breakdown; an unknown or malformed name is refused', async () => {
+    const { server, engine } = await start();
+    const details = await fetch(`${server.url}/api/details`);
+    expect(details.status).toBe(200);
+    expect(await details.json()).toEqual(engine.details());
+    const view = await fetch(`${server.url}/api/instrument/BTC-PERPETUAL`);
+    expect(view.status).toBe(200);
+    expect(await view.json()).toEqual(engine.instrument('BTC-PERPETUAL'));
+    expect((await fetch(`${server.url}/api/instrument/ETH-NOPE`)).status).toBe(404);
+    const bad = await fetch(`${server.url}/api/instrument/${encodeURIComponent('a b$')}`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ field: 'name' });
+  });
+
   it('GET /api/health reports the wall clock and the trading state', async () => {
     const { server } = await start({ now: () => 1_234 });
     const res = await fetch(`${server.url}/api/health`);

@@ -4,7 +4,14 @@
  * says (kill -> HALTED, repeatable; pause -> REDUCING; resume -> ACTIVE; limits validated with
  * the limits parser).
  */
-import type { CommandResult, EngineHandle, EngineState, OperatorCommand } from '../../src/engine/types.js';
+import type {
+  CommandResult,
+  EngineDetails,
+  EngineHandle,
+  EngineState,
+  InstrumentView,
+  OperatorCommand,
+} from '../../src/engine/types.js';
 import { parseLimitsText } from '../../src/risk/limits/config.js';
 
 export function sampleState(overrides: Partial<EngineState> = {}): EngineState {
@@ -60,6 +67,64 @@ export class FakeEngine implements EngineHandle {
 
   state(): EngineState {
     return this.current;
+  }
+
+  details(): EngineDetails {
+    return {
+      time_ms: this.current.time_ms,
+      index: 9100,
+      greeks_by_expiry: [
+        {
+          expiry: '26JUN20',
+          expiry_ms: 1_593_158_400_000,
+          delta: -4.2,
+          delta_usd: -38_220,
+          gamma: -0.0011,
+          vega: -310.5,
+          theta: 95.25,
+        },
+      ],
+      greeks_by_position: [
+        {
+          instrument: 'BTC-26JUN20-9000-C',
+          expiry: '26JUN20',
+          strike: 9000,
+          amount: -12.5,
+          delta: -4.2,
+          gamma: -0.0011,
+          vega: -310.5,
+          theta: 95.25,
+          value_usd: -7_100,
+        },
+      ],
+      stress: {
+        spot_moves: [-0.1, 0, 0.1],
+        vol_shifts: [-0.05, 0, 0.05],
+        pnl_usd: [
+          [1, 0, -1],
+          [2, 0, -2],
+          [3, 0, -3],
+        ],
+      },
+      smiles: [],
+      term: [],
+      attribution: null,
+    };
+  }
+
+  instrument(name: string): InstrumentView | null {
+    if (name !== 'BTC-PERPETUAL') return null;
+    return {
+      instrument: name,
+      time_ms: this.current.time_ms,
+      bids: [[9099.5, 10_000]],
+      asks: [[9100, 20_000]],
+      book_status: 'live',
+      ticker: { mark_price: 9100, mark_iv: null, bid_iv: null, ask_iv: null },
+      orders: [],
+      fills: [],
+      position: 41_000,
+    };
   }
 
   subscribe(listener: (state: EngineState) => void): () => void {
