@@ -8,6 +8,8 @@ export default defineConfig({
     'risk/stress/worker': 'src/risk/stress/worker.ts',
     // The backtest sweep's worker thread (src/backtest/sweep.ts).
     'backtest/sweep-worker': 'src/backtest/sweep-worker.ts',
+    // The PostgreSQL journal's worker thread (src/store/postgres/journal.ts).
+    'store/postgres/worker': 'src/store/postgres/worker.ts',
   },
   format: ['esm'],
   target: 'node20',
