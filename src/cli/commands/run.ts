@@ -5,7 +5,7 @@
  * address and token printed; a live terminal summary. Ctrl-C (SIGINT) or SIGTERM stops it cleanly;
  * the next start resumes from the journal.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { InvalidArgumentError, type Command } from 'commander';
@@ -173,6 +173,9 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
         `ballast: engine on ${venue.venue}, journal ${journalPath}${restored > 0 ? ` (resumed: ${restored} positions)` : ''}\n`,
       );
       if (options.api && config.api.enabled) {
+        // The dashboard's built files (npm run build:web), served at `/` when present.
+        const web = join(packageRoot(), 'dist/web');
+        const dashboard = existsSync(join(web, 'index.html')) ? web : null;
         const token = await resolveToken({
           file: config.api.token_file ?? join(dirname(journalPath), 'api.token'),
         });
@@ -182,8 +185,14 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
           host: config.api.host,
           port: options.port ?? config.api.port,
           logger,
+          ...(dashboard === null ? {} : { staticDir: dashboard }),
         });
         out.write(`ballast: API ${api.url} (GET /api/state, WebSocket /api/stream)\n`);
+        out.write(
+          dashboard === null
+            ? `ballast: dashboard not built (npm run build:web builds ${join(packageRoot(), 'dist/web')})\n`
+            : `ballast: dashboard ${api.url}/\n`,
+        );
         out.write(
           `ballast: operator token ${token.token}${token.file === null ? ' (from BALLAST_API_TOKEN)' : ` (${token.file})`}\n`,
         );
