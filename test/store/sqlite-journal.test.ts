@@ -3,21 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError, UnsupportedError } from '../../src/model/errors.js';
-import { compareCanonical, type JournalRecord } from '../../src/store/journal.js';
+import { UnsupportedError } from '../../src/model/errors.js';
+import { compareCanonical } from '../../src/store/journal.js';
 import { JOURNAL_SCHEMA_VERSION, SqliteJournal } from '../../src/store/sqlite/journal.js';
-
-function record(id: string, timestampMs: number, sequence = 0, venue = 'deribit'): JournalRecord {
-  return {
-    venue,
-    id,
-    timestampMs,
-    sequence,
-    type: 'fill',
-    instrument: 'BTC-PERPETUAL',
-    body: JSON.stringify({ id, timestampMs, sequence }),
-  };
-}
+import { journalSuite, record } from './journal-suite.js';
 
 let dir: string;
 let path: string;
@@ -27,92 +16,19 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('SqliteJournal', () => {
-  it('journals a fill once: the same (venue, id) again is reported as a duplicate and changes nothing', () => {
-    const journal = SqliteJournal.open(path);
-    expect(journal.append([record('t1', 1000), record('t2', 2000)])).toEqual({ appended: 2, duplicates: [] });
-    const again = { ...record('t1', 1000), body: '{"other":true}' };
-    const result = journal.append([again, record('t3', 3000), record('t3', 3000)]);
-    expect(result.appended).toBe(1);
-    expect(result.duplicates).toEqual([again, record('t3', 3000)]);
-    expect(journal.count()).toBe(3);
-    expect(journal.lastSeq()).toBe(3);
-    expect(journal.get('deribit', 't1')?.body).toBe(record('t1', 1000).body);
-    // The same id on another venue is another event.
-    expect(journal.append([record('t1', 1000, 0, 'sim')]).appended).toBe(1);
-    journal.close();
-  });
+// The journal suite, each journal in its own file in the test's directory.
+let opened = 0;
+let lastPath = '';
+journalSuite(
+  'SqliteJournal',
+  () => {
+    lastPath = join(dir, `journal-${(opened += 1)}.db`);
+    return SqliteJournal.open(lastPath);
+  },
+  { reopen: () => SqliteJournal.open(lastPath) },
+);
 
-  it('reports duplicates in a large batch in the order given, journaled before or repeated in the batch', () => {
-    const journal = SqliteJournal.open(path);
-    journal.append([record('t5', 5), record('t77', 77)]);
-    const batch = Array.from({ length: 120 }, (_, i) => record(`t${i}`, i));
-    batch.splice(30, 0, record('t3', 3), { ...record('t10', 10), body: '{"other":true}' });
-    batch.push(record('t119', 119));
-    const result = journal.append(batch);
-    expect(result.appended).toBe(118);
-    expect(result.duplicates).toEqual([
-      record('t5', 5),
-      record('t3', 3),
-      batch[31],
-      record('t77', 77),
-      record('t119', 119),
-    ]);
-    expect(journal.count()).toBe(120);
-    expect(journal.get('deribit', 't10')?.body).toBe(record('t10', 10).body);
-    expect([...journal.replay()].map((r) => r.id)).toEqual(Array.from({ length: 120 }, (_, i) => `t${i}`));
-    journal.close();
-  });
-
-  it('replays in canonical order (timestamp, sequence, id, venue) whatever the order of arrival', () => {
-    const journal = SqliteJournal.open(path);
-    const records = [
-      record('b', 2000, 5),
-      record('a', 2000, 5),
-      record('z', 1000, 9),
-      record('c', 2000, 4),
-      record('a', 2000, 5, 'another'),
-      record('late', 500, 0),
-    ];
-    for (const r of records) journal.append([r]);
-    const replayed = [...journal.replay()];
-    const expected = [...records].sort(compareCanonical);
-    expect(replayed.map(({ seq: _seq, ...r }) => r)).toEqual(expected);
-    expect(replayed.map((r) => r.id)).toEqual(['late', 'z', 'c', 'a', 'a', 'b']);
-    expect([...journal.replayBodies()]).toEqual(expected.map((r) => r.body));
-    // The tail after position 3 (the first three appended), still in canonical order.
-    expect([...journal.replay({ afterSeq: 3 })].map((r) => [r.seq, r.id])).toEqual([
-      [6, 'late'],
-      [4, 'c'],
-      [5, 'a'],
-    ]);
-    expect(journal.last()).toMatchObject({ seq: 6, id: 'late' });
-    // In append order: the order the engine applied them.
-    expect([...journal.replay({ order: 'append' })].map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect([...journal.replay({ order: 'append', afterSeq: 3 })].map((r) => r.id)).toEqual([
-      'c',
-      'a',
-      'late',
-    ]);
-    expect([...journal.replayBodies({ order: 'append', types: ['x'] })]).toEqual([]);
-    expect(() => [...journal.replay({ order: 'sideways' as 'append' })]).toThrow(InputError);
-    journal.close();
-  });
-
-  it('appends a batch atomically: a bad record half-way leaves nothing of the batch', () => {
-    const journal = SqliteJournal.open(path);
-    journal.append([record('t0', 1)]);
-    const bad = { ...record('t2', 3), timestampMs: 1.5 };
-    expect(() => journal.append([record('t1', 2), bad, record('t3', 4)])).toThrow(
-      /records\[1\]\.timestampMs: got 1\.5/,
-    );
-    expect(() => journal.append([record('t1', 2), { ...record('t4', 5), venue: '' }])).toThrow(InputError);
-    expect(journal.count()).toBe(1);
-    expect(journal.get('deribit', 't1')).toBeUndefined();
-    expect(journal.lastSeq()).toBe(1);
-    journal.close();
-  });
-
+describe('SqliteJournal (the file)', () => {
   it('refuses to update or delete a journaled event', () => {
     const journal = SqliteJournal.open(path);
     journal.append([record('t1', 1)]);
@@ -121,19 +37,6 @@ describe('SqliteJournal', () => {
     expect(() => db.prepare("UPDATE events SET body = '{}'").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
     db.close();
-  });
-
-  it('saves and loads snapshots with the position they cover', () => {
-    const journal = SqliteJournal.open(path);
-    expect(journal.loadSnapshot()).toBeUndefined();
-    journal.append([record('t1', 1), record('t2', 2)]);
-    const state = JSON.stringify({ positions: { 'BTC-PERPETUAL': '100' }, cash: { BTC: '-0.001' } });
-    journal.saveSnapshot({ coversSeq: 1, state: '{"old":true}' });
-    journal.saveSnapshot({ coversSeq: 2, state });
-    journal.saveSnapshot({ coversSeq: 1, state: '{"older":true}' });
-    expect(journal.loadSnapshot()).toEqual({ coversSeq: 2, state });
-    expect(() => journal.saveSnapshot({ coversSeq: 3, state })).toThrow(/coversSeq: got 3, expected at most/);
-    journal.close();
   });
 
   it('keeps everything across close and reopen, in WAL mode', () => {
@@ -209,21 +112,5 @@ describe('SqliteJournal', () => {
     expect(indexes).toContain('events_time');
     expect(indexes).not.toContain('events_canonical');
     db.close();
-  });
-
-  it('replays one instrument, and the records up to a position, still in canonical order', () => {
-    const journal = SqliteJournal.open(path);
-    const other = { ...record('o1', 500), instrument: 'ETH-PERPETUAL' };
-    journal.append([record('b', 3000), other, record('a', 1000), record('c', 2000)]);
-    const ids = (options: Parameters<SqliteJournal['replay']>[0]): string[] =>
-      [...journal.replay(options)].map((r) => r.id);
-    expect(ids({ instrument: 'BTC-PERPETUAL' })).toEqual(['a', 'c', 'b']);
-    expect(ids({ throughSeq: 2 })).toEqual(['o1', 'b']);
-    expect(ids({ instrument: 'BTC-PERPETUAL', throughSeq: 3 })).toEqual(['a', 'b']);
-    expect(ids({ afterSeq: 1, throughSeq: 3 })).toEqual(['o1', 'a']);
-    expect([...journal.replayBodies({ instrument: 'ETH-PERPETUAL' })]).toEqual([other.body]);
-    expect(() => ids({ instrument: '' })).toThrow(InputError);
-    expect(() => ids({ throughSeq: -1 })).toThrow(InputError);
-    journal.close();
   });
 });

@@ -128,7 +128,12 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
     await admin.connect();
     try {
-      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+      // A linguistic default collation (ICU's en-US) where the server has ICU, so that a query
+      // that forgot the byte order of ids (COLLATE "C") would be seen to sort them otherwise.
+      const name = pg.escapeIdentifier(database);
+      await admin
+        .query(`CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`)
+        .catch(() => admin.query(`CREATE DATABASE ${name}`));
     } finally {
       await admin.end();
     }

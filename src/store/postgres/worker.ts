@@ -198,7 +198,7 @@ class JournalServer {
   }
 
   async handle(request: Request): Promise<unknown> {
-    if (this.broken !== null) throw this.broken;
+    if (this.broken !== null && request.op !== 'close') throw this.broken;
     switch (request.op) {
       case 'open':
         return this.open();
