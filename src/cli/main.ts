@@ -45,6 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerRisk(program, setExitCode);
   registerPaper(program, setExitCode);
   registerBacktest(program, setExitCode);
+  (await import('./commands/worker.js')).registerWorker(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -23,12 +23,14 @@ import {
   hedgeScenarioReport,
   validateHedgeScenario,
   type HedgeScenario,
+  type HedgeSeedReport,
 } from '../../backtest/hedge-scenario.js';
 import {
   optionsScenarioReport,
   validateOptionsScenario,
   type OptionsModeFigures,
   type OptionsScenario,
+  type OptionsSeedReport,
 } from '../../backtest/options-scenario.js';
 import {
   parseDocument,
@@ -39,6 +41,9 @@ import {
 } from '../../backtest/scenario.js';
 import type { MarketEvent } from '../../market/events.js';
 import { runHedgeSweep, runOptionsSweep, runSweep, seedJobs } from '../../backtest/sweep.js';
+import type { HedgeTask, OptionsTask, WorkerResult, WorkerTask } from '../../backtest/sweep-worker.js';
+import { isNatsSpec, parseNatsServers, runDistributedSweep } from '../../bus/nats/sweeps.js';
+import { InputError } from '../../model/errors.js';
 import { InputFileError } from '../jsonl.js';
 
 /** Mean figures over runs. */
@@ -75,16 +80,63 @@ function progressBar(done: number, total: number): void {
   if (done === total) process.stderr.write('\r\x1b[K');
 }
 
+/** `--workers`: a thread count, or NATS servers whose `ballast worker`s run the jobs. */
+type Workers = number | { nats: string[] };
+
+/** The thread count of `--workers`, if it is one. */
+function threads(workers: Workers | undefined): { workers?: number } {
+  return typeof workers === 'number' ? { workers } : {};
+}
+
+/**
+ * Runs `tasks` on the `ballast worker`s of `nats` (`src/bus/nats/sweeps.ts`); the results in
+ * task order, as a local sweep gives them. Ctrl-C abandons the sweep (its jobs are withdrawn).
+ * What the coordinator saw goes to stderr as one line, `ballast: sweep {...}`.
+ */
+async function distributed<R extends WorkerResult>(
+  nats: string[],
+  tasks: readonly WorkerTask[],
+  dropPaths: boolean,
+): Promise<R[]> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { results, stats } = await runDistributedSweep<R>(tasks, {
+      servers: nats,
+      onProgress: progressBar,
+      dropPaths,
+      signal: controller.signal,
+    });
+    process.stderr.write(`ballast: sweep ${JSON.stringify(stats)}\n`);
+    return results;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 /** A hedging study (`kind: hedging`): every seed on worker threads, the JSON report or a table. */
 async function runHedging(
   scenario: HedgeScenario,
-  options: { seeds: number; workers?: number; json?: boolean },
+  options: { seeds: number; workers?: Workers; json?: boolean },
   setExitCode: (code: number) => void,
 ): Promise<void> {
-  const seeds = await runHedgeSweep(scenario, options.seeds, {
-    onProgress: progressBar,
-    ...(options.workers === undefined ? {} : { workers: options.workers }),
-  });
+  const seeds =
+    typeof options.workers === 'object'
+      ? await distributed<HedgeSeedReport>(
+          options.workers.nats,
+          Array.from({ length: options.seeds }, (_, i): HedgeTask => ({
+            hedge: scenario,
+            seed: scenario.study.seed + i,
+          })),
+          false,
+        )
+      : await runHedgeSweep(scenario, options.seeds, {
+          onProgress: progressBar,
+          ...threads(options.workers),
+        });
   const report = hedgeScenarioReport(scenario, seeds);
   if (options.json === true) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -140,13 +192,23 @@ async function runEngine(
 
 async function runOptions(
   scenario: OptionsScenario,
-  options: { seeds: number; workers?: number; json?: boolean },
+  options: { seeds: number; workers?: Workers; json?: boolean },
   setExitCode: (code: number) => void,
 ): Promise<void> {
-  const seeds = await runOptionsSweep(scenario, options.seeds, {
-    onProgress: progressBar,
-    ...(options.workers === undefined ? {} : { workers: options.workers }),
-  });
+  const seeds =
+    typeof options.workers === 'object'
+      ? await distributed<OptionsSeedReport>(
+          options.workers.nats,
+          Array.from({ length: options.seeds }, (_, i): OptionsTask => ({
+            options: scenario,
+            seed: scenario.seed + i,
+          })),
+          false,
+        )
+      : await runOptionsSweep(scenario, options.seeds, {
+          onProgress: progressBar,
+          ...threads(options.workers),
+        });
   const report = optionsScenarioReport(scenario, seeds);
   if (options.json === true) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -204,12 +266,17 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
       },
       1,
     )
-    .option('--workers <n>', 'worker threads for a sweep (default: up to 2)', (v) => {
-      const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < 1)
-        throw new InvalidArgumentError('--workers: expected an integer >= 1');
-      return n;
-    })
+    .option(
+      '--workers <n|nats://host:port,...>',
+      'worker threads for a sweep (default: up to 2), or NATS servers whose `ballast worker`s run it',
+      (v): Workers => {
+        if (isNatsSpec(v)) return { nats: parseNatsServers(v) };
+        const n = Number(v);
+        if (!Number.isSafeInteger(n) || n < 1)
+          throw new InvalidArgumentError('--workers: expected an integer >= 1 or nats://host:port[,...]');
+        return n;
+      },
+    )
     .option('--json', 'print one JSON object')
     .option('--paths', 'include the per-step paths (mid, inventory, P&L) in the JSON')
     .option('--html <file>', "write the first seed's report with charts as an HTML page")
@@ -217,7 +284,7 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
       async (options: {
         scenario: string;
         seeds: number;
-        workers?: number;
+        workers?: Workers;
         json?: boolean;
         paths?: boolean;
         html?: string;
@@ -234,6 +301,12 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
           return;
         }
         if (scenarioKind(document) === 'engine') {
+          if (typeof options.workers === 'object')
+            throw new InputError(
+              '--workers',
+              'nats://...',
+              'a thread count: engine scenarios run on this machine',
+            );
           await runEngine(validateEngineScenario(document), options, setExitCode);
           return;
         }
@@ -249,7 +322,20 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
         const jobs = variants.flatMap((v) => seedJobs(v.scenario, options.seeds));
         const params = variants.flatMap((v) => Array.from({ length: options.seeds }, () => v.params));
         let reports: BacktestReport[];
-        if (scenario.market.model === 'recorded') {
+        if (scenario.market.model === 'recorded' && typeof options.workers === 'object') {
+          throw new InputError(
+            '--workers',
+            'nats://...',
+            'a thread count: recorded data is read on this machine',
+          );
+        }
+        if (typeof options.workers === 'object') {
+          reports = await distributed<BacktestReport>(
+            options.workers.nats,
+            jobs,
+            options.paths !== true && options.html === undefined,
+          );
+        } else if (scenario.market.model === 'recorded') {
           // Recorded data: read once per file, replayed on this thread for every job.
           const loaded = new Map<string, MarketEvent[]>();
           reports = [];
@@ -271,10 +357,7 @@ export function registerBacktest(program: Command, setExitCode: (code: number) =
           reports =
             jobs.length === 1
               ? [runBacktest(scenario)]
-              : await runSweep(jobs, {
-                  onProgress: progress,
-                  ...(options.workers === undefined ? {} : { workers: options.workers }),
-                });
+              : await runSweep(jobs, { onProgress: progress, ...threads(options.workers) });
         }
         const summarize = (rs: readonly BacktestReport[]): SweepSummary => {
           const pnl = meanStd(rs.map((r) => r.pnl_usd));
