@@ -103,7 +103,7 @@ export class TimeCharts {
         ...base,
         scales: { x: { time: true } },
         axes: [timeAxis(), axis({ size: 54 })],
-        series: [{}, { label: 'P&L USD', stroke: COLORS.green, width: 1.5, fill: 'rgba(63,185,80,0.08)' }],
+        series: [{}, { label: 'P&L USD', stroke: COLORS.green, width: 1.5 }],
       },
       [[], []],
     );

@@ -16,11 +16,11 @@ import { InstrumentDrawer } from './instrument.js';
 import {
   alertsHtml,
   attributionHtml,
-  expiriesHtml,
-  kpisHtml,
+  KpiStrip,
   limitsHtml,
   marginHtml,
-  positionsHtml,
+  patchRows,
+  positionRows,
 } from './panels.js';
 
 declare global {
@@ -49,7 +49,7 @@ const el = {
   engineTime: byId('engine-time'),
   streamStatus: byId('stream-status'),
   kpis: byId('kpis'),
-  positions: byId('positions').querySelector('tbody') as HTMLElement,
+  positions: byId('positions').querySelector('tbody') as HTMLTableSectionElement,
   positionsNote: byId('positions-note'),
   limits: byId('limits'),
   alerts: byId('alerts'),
@@ -58,12 +58,13 @@ const el = {
   stressNote: byId('stress-note'),
   attribution: byId('attribution'),
   pnlNote: byId('pnl-note'),
-  expiries: byId('expiries').querySelector('tbody') as HTMLElement,
   smileTabs: byId('smile-tabs'),
   message: byId('command-message'),
   token: byId<HTMLInputElement>('token'),
 };
 
+const kpiStrip = new KpiStrip(el.kpis);
+const positionCache: string[] = [];
 const history = new History();
 const timeCharts = new TimeCharts(byId('chart-pnl'), byId('chart-inventory'), byId('chart-hedges'));
 const smile = new SmileChart(byId('chart-smile'));
@@ -73,7 +74,7 @@ const drawer = new InstrumentDrawer(() => renderPositions());
 
 function renderPositions(): void {
   if (state === null) return;
-  setHtml(el.positions, positionsHtml(state, details, drawer.current));
+  patchRows(el.positions, positionRows(state, details, drawer.current), positionCache);
 }
 
 /** Everything a stream update changes. */
@@ -87,7 +88,7 @@ function renderState(s: EngineState): void {
   el.connection.dataset.state = s.connection;
   setText(el.connection, s.connection);
   setText(el.engineTime, `${utc(s.time_ms)} UTC`);
-  setHtml(el.kpis, kpisHtml(s, details));
+  kpiStrip.update(s, details);
   renderPositions();
   setText(el.positionsNote, `${s.positions.length} · amounts live, greeks every 1.5 s`);
   setHtml(el.limits, limitsHtml(s));
@@ -113,9 +114,11 @@ function onState(s: EngineState): void {
 function renderSmileTabs(d: EngineDetails): void {
   const expiries = [...d.smiles].sort((a, b) => a.expiry_ms - b.expiry_ms).map((x) => x.expiry);
   if (smileExpiry === null || !expiries.includes(smileExpiry)) {
-    // The expiry with the most two-sided market quotes (ties: the nearest).
+    // The expiry with the most market quotes, two-sided first (ties: the nearest).
     const quoted = (x: EngineDetails['smiles'][number]) =>
-      x.points.filter((p) => p.bid_iv !== null && p.ask_iv !== null).length + (x.fit.length > 0 ? 0.5 : 0);
+      x.points.filter((p) => p.bid_iv !== null && p.ask_iv !== null).length * 2 +
+      x.points.filter((p) => p.bid_iv !== null || p.ask_iv !== null).length +
+      (x.fit.length > 0 ? 0.5 : 0);
     let best: EngineDetails['smiles'][number] | undefined;
     for (const x of [...d.smiles].sort((a, b) => a.expiry_ms - b.expiry_ms))
       if (best === undefined || quoted(x) > quoted(best)) best = x;
@@ -146,11 +149,10 @@ function renderDetails(d: EngineDetails): void {
   );
   renderSmileTabs(d);
   term.show(d.term);
-  setHtml(el.expiries, expiriesHtml(d));
   setHtml(el.attribution, attributionHtml(d));
   setText(el.pnlNote, d.index === null ? '' : `index ${d.index.toFixed(2)}`);
   if (state !== null) {
-    setHtml(el.kpis, kpisHtml(state, d));
+    kpiStrip.update(state, d);
     renderPositions();
   }
   queueMicrotask(() => window.__detailsRenderTimes.push(performance.now() - t0));

@@ -56,13 +56,13 @@ function cells(
   );
 }
 
-/** The positions table's body: live amounts from the stream, greeks from the latest details. */
-export function positionsHtml(
+/** The positions table's rows: live amounts from the stream, greeks from the latest details. */
+export function positionRows(
   state: EngineState,
   details: EngineDetails | null,
   selected: string | null,
-): string {
-  if (state.positions.length === 0) return '<tr class="empty"><td colspan="9">flat: no positions</td></tr>';
+): string[] {
+  if (state.positions.length === 0) return ['<tr class="empty"><td colspan="9">flat: no positions</td></tr>'];
   const index = details?.index ?? null;
   const greeks = new Map<string, PositionGreeks>();
   for (const g of details?.greeks_by_position ?? []) greeks.set(g.instrument, g);
@@ -95,15 +95,16 @@ export function positionsHtml(
     rows.push({ instrument: p.instrument, amount: p.amount, g, strike: info.strike, kind: info.kind });
   }
 
-  let html = '';
+  const html: string[] = [];
   for (const [underlying, groups] of [...tree].sort((a, b) => a[0].localeCompare(b[0]))) {
     const ug = state.greeks[underlying];
     let value = 0;
     for (const rows of groups.values()) for (const r of rows) value += r.g?.value_usd ?? 0;
-    html +=
+    html.push(
       `<tr class="underlying"><td class="l">${esc(underlying)}</td><td></td>` +
-      cells(ug?.delta ?? null, index, ug?.gamma ?? null, ug?.vega ?? null, ug?.theta ?? null, value) +
-      '</tr>';
+        cells(ug?.delta ?? null, index, ug?.gamma ?? null, ug?.vega ?? null, ug?.theta ?? null, value) +
+        '</tr>',
+    );
     const order = (g: string) =>
       g === '' ? Number.POSITIVE_INFINITY : (byExpiry.get(g)?.expiry_ms ?? expiryOrder(g));
     for (const [group, rows] of [...groups].sort((a, b) => order(a[0]) - order(b[0]))) {
@@ -111,55 +112,88 @@ export function positionsHtml(
         const e = byExpiry.get(group);
         let v = 0;
         for (const r of rows) v += r.g?.value_usd ?? 0;
-        html +=
+        html.push(
           `<tr class="expiry"><td class="l">${esc(group)}</td><td></td>` +
-          cells(e?.delta ?? null, index, e?.gamma ?? null, e?.vega ?? null, e?.theta ?? null, v) +
-          '</tr>';
+            cells(e?.delta ?? null, index, e?.gamma ?? null, e?.vega ?? null, e?.theta ?? null, v) +
+            '</tr>',
+        );
       } else {
-        html += '<tr class="expiry"><td class="l">futures and perpetual</td><td colspan="8"></td></tr>';
+        html.push('<tr class="expiry"><td class="l">futures and perpetual</td><td colspan="8"></td></tr>');
       }
       rows.sort((a, b) => (a.strike ?? 0) - (b.strike ?? 0) || a.kind.localeCompare(b.kind));
       for (const r of rows) {
         const label = r.strike !== null ? `${r.strike} ${r.kind}` : r.instrument;
         const g = r.g;
-        html +=
+        html.push(
           `<tr class="position${r.instrument === selected ? ' selected' : ''}" data-instrument="${esc(r.instrument)}" title="${esc(r.instrument)}: open its book">` +
-          `<td class="l"><span class="link">${esc(label)}</span></td>` +
-          `<td class="amount ${tone(r.amount)}" data-testid="pos-amount">${num(r.amount, r.kind === 'perpetual' || r.kind === 'future' ? 0 : 2)}</td>` +
-          (g === null
-            ? '<td colspan="7" class="muted">greeks at the next refresh</td>'
-            : cells(g.delta, index, g.gamma, g.vega, g.theta, g.value_usd)) +
-          '</tr>';
+            `<td class="l"><span class="link">${esc(label)}</span></td>` +
+            `<td class="amount ${tone(r.amount)}" data-testid="pos-amount">${num(r.amount, r.kind === 'perpetual' || r.kind === 'future' ? 0 : 2)}</td>` +
+            (g === null
+              ? '<td colspan="7" class="muted">greeks at the next refresh</td>'
+              : cells(g.delta, index, g.gamma, g.vega, g.theta, g.value_usd)) +
+            '</tr>',
+        );
       }
     }
   }
   return html;
 }
 
-/** Greeks summed per expiry. */
-export function expiriesHtml(details: EngineDetails): string {
-  if (details.greeks_by_expiry.length === 0)
-    return '<tr class="empty"><td colspan="6">no option positions</td></tr>';
-  return [...details.greeks_by_expiry]
-    .sort((a, b) => a.expiry_ms - b.expiry_ms)
-    .map(
-      (e) =>
-        `<tr><td class="l">${esc(e.expiry)}</td><td class="${tone(e.delta)}">${num(e.delta, 3)}</td>` +
-        `<td class="${tone(e.delta_usd)}">${num(e.delta_usd, 0)}</td><td>${small(e.gamma)}</td>` +
-        `<td class="${tone(e.vega)}">${num(e.vega, 1)}</td><td class="${tone(e.theta)}">${num(e.theta, 1)}</td></tr>`,
-    )
-    .join('');
+export interface Kpi {
+  label: string;
+  value: string;
+  sub: string;
+  cls: string;
 }
 
-function kpi(label: string, value: string, sub: string, cls = '', testid = ''): string {
-  return (
-    `<div class="kpi"${testid === '' ? '' : ` data-testid="${testid}"`}><div class="label">${label}</div>` +
-    `<div class="value ${cls}">${value}</div><div class="sub">${sub}</div></div>`
-  );
+function kpi(label: string, value: string, sub: string, cls = ''): Kpi {
+  return { label, value, sub, cls };
 }
 
-/** The figures strip across the top. */
-export function kpisHtml(s: EngineState, d: EngineDetails | null): string {
+/**
+ * The figures strip across the top: built once, then only its texts change (no new elements at
+ * 50 updates a second).
+ */
+export class KpiStrip {
+  private cells: { value: HTMLElement; sub: HTMLElement; cls: string; valueText: string; subText: string }[] =
+    [];
+
+  constructor(private readonly host: HTMLElement) {}
+
+  update(s: EngineState, d: EngineDetails | null): void {
+    const list = kpis(s, d);
+    if (this.cells.length !== list.length) {
+      this.host.innerHTML = list
+        .map(
+          (k) =>
+            `<div class="kpi"><div class="label">${esc(k.label)}</div><div class="value"></div><div class="sub"></div></div>`,
+        )
+        .join('');
+      this.cells = [...this.host.querySelectorAll<HTMLElement>('.kpi')].map((el) => ({
+        value: el.querySelector('.value') as HTMLElement,
+        sub: el.querySelector('.sub') as HTMLElement,
+        cls: '',
+        valueText: '',
+        subText: '',
+      }));
+    }
+    list.forEach((k, i) => {
+      const c = this.cells[i];
+      if (c === undefined) return;
+      if (c.valueText !== k.value) c.value.textContent = c.valueText = k.value;
+      if (c.subText !== k.sub) {
+        c.sub.textContent = c.subText = k.sub;
+        c.sub.title = k.sub;
+      }
+      if (c.cls !== k.cls) {
+        c.value.className = `value ${k.cls}`;
+        c.cls = k.cls;
+      }
+    });
+  }
+}
+
+function kpis(s: EngineState, d: EngineDetails | null): Kpi[] {
   const index = d?.index ?? null;
   let delta = 0;
   let gamma = 0;
@@ -172,11 +206,11 @@ export function kpisHtml(s: EngineState, d: EngineDetails | null): string {
     theta += g.theta;
   }
   const coin = Object.entries(s.pnl.coin)
-    .map(([c, v]) => `${signed(v, 4)} ${esc(c)}`)
+    .map(([c, v]) => `${signed(v, 4)} ${c}`)
     .join(' · ');
   const m = s.margin;
   const out = [
-    kpi('P&amp;L USD', signed(s.pnl.usd, 2), coin || '-', tone(s.pnl.usd), 'kpi-pnl'),
+    kpi('P&L USD', signed(s.pnl.usd, 2), coin || '-', tone(s.pnl.usd)),
     kpi(
       'Net Δ',
       `${signed(delta, 3)}`,
@@ -199,14 +233,14 @@ export function kpisHtml(s: EngineState, d: EngineDetails | null): string {
     kpi(
       'Worst case',
       m === null ? '-' : num(m.worst_case_coin, 4),
-      m === null ? '' : `coin · ${esc(m.worst_scenario ?? '-')}`,
+      m === null ? '' : `coin · ${m.worst_scenario ?? '-'}`,
       m !== null && m.worst_case_coin > 0 ? 'neg' : '',
     ),
     kpi('Hedges', String(s.hedges.count), `cost ${num(s.hedges.cost_usd, 2)} USD`),
     kpi('Book', `${s.positions.length} pos`, `${s.orders.length} orders`),
     kpi('Index', index === null ? '-' : num(index, 2), 'USD'),
   ];
-  return out.join('');
+  return out;
 }
 
 /** Limit use as bars: green, amber from 70%, red from 100%. */
@@ -302,4 +336,25 @@ export function attributionHtml(d: EngineDetails | null): string {
     })
     .join('');
   return `<div class="attr-title">explained over the last ${Math.round(a.window_ms / 1000)} s, USD</div>${rows}`;
+}
+
+/**
+ * Puts `rows` (each one `<tr>`) in `body`, replacing only the rows that changed: at 50 updates a
+ * second most rows stay as they were.
+ */
+export function patchRows(body: HTMLTableSectionElement, rows: string[], cache: string[]): void {
+  if (rows.length !== cache.length) {
+    body.innerHTML = rows.join('');
+    cache.splice(0, cache.length, ...rows);
+    return;
+  }
+  const template = document.createElement('tbody');
+  rows.forEach((html, i) => {
+    if (cache[i] === html) return;
+    template.innerHTML = html;
+    const fresh = template.firstElementChild;
+    const old = body.rows[i];
+    if (fresh !== null && old !== undefined) body.replaceChild(fresh, old);
+    cache[i] = html;
+  });
 }
