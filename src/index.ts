@@ -52,6 +52,11 @@ export {
 export * from './vol/chain-surface.js';
 export * from './store/journal.js';
 export { SqliteJournal, JOURNAL_SCHEMA_VERSION, type SqliteJournalOptions } from './store/sqlite/journal.js';
+export {
+  PostgresJournal,
+  PostgresJournalError,
+  type PostgresJournalOptions,
+} from './store/postgres/journal.js';
 export * from './inventory/import/import-fills.js';
 export {
   readFillLines,
