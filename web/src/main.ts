@@ -173,10 +173,17 @@ el.positions.addEventListener('click', (e) => {
 
 // ------------------------------------------------------------------ operator controls
 
+let messageTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** The outcome of a command: a refusal stays until clicked away, the rest fades after 8 s. */
 function showMessage(kind: 'ok' | 'error' | 'info', text: string): void {
   el.message.dataset.kind = kind;
   setText(el.message, text);
+  el.message.title = kind === 'error' ? 'click to dismiss' : '';
+  if (messageTimer !== undefined) clearTimeout(messageTimer);
+  messageTimer = kind === 'error' ? undefined : setTimeout(() => setText(el.message, ''), 8000);
 }
+el.message.addEventListener('click', () => setText(el.message, ''));
 
 function showTokenState(): void {
   const has = storedToken() !== null;
