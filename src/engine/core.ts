@@ -262,6 +262,9 @@ export class EngineCore {
       case 'operator':
         result = this.onOperator(input.command);
         break;
+      case 'firm_state':
+        this.controller.onFirmState(input.state, `firm: ${input.detail}`, this.now);
+        break;
     }
     const after = this.controller.state;
     if (after === 'HALTED' && (before !== 'HALTED' || input.kind === 'operator')) {

@@ -25,7 +25,7 @@ export const INPUT_TYPES: readonly string[] = [
   'fill',
   'delivery',
   ...(
-    ['market', 'order', 'reject', 'mmp_trigger', 'account', 'connection', 'timer', 'operator'] as const
+    ['market', 'order', 'reject', 'mmp_trigger', 'account', 'connection', 'timer', 'operator', 'firm_state'] as const
   ).map((k) => `${INPUT_TYPE_PREFIX}${k}`),
 ];
 

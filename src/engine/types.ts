@@ -96,6 +96,18 @@ export type EngineInput =
       reason: string;
     }
   | { kind: 'timer'; timestampMs: number }
+  /**
+   * The firm-level trading state the aggregator published for this engine (`src/bus/nats/`):
+   * an extra limit layer. `REDUCING` or `HALTED` raise the controller's `firm_limit` condition,
+   * `ACTIVE` lifts it. `revision`: the key-value entry's revision, `detail`: the breached limits.
+   */
+  | {
+      kind: 'firm_state';
+      timestampMs: number;
+      state: 'ACTIVE' | 'REDUCING' | 'HALTED';
+      detail: string;
+      revision: number;
+    }
   | { kind: 'operator'; timestampMs: number; requestId: string; command: OperatorCommand };
 
 /** What the core asks of a venue. Results come back as inputs (`order`, `fill`, `reject`). */

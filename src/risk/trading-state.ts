@@ -32,6 +32,8 @@ export type StateReason =
   | 'reconciliation_mismatch'
   | 'operator_pause'
   | 'operator_resume'
+  /** A firm-wide limit breached (the aggregator's firm state, `src/bus/nats/`). */
+  | 'firm_limit'
   | 'condition_cleared';
 
 /** A change of trading state. */
@@ -164,6 +166,24 @@ export class TradingController {
         timestampMs,
       );
     }
+  }
+
+  /**
+   * The firm-level state the aggregator set for this book: REDUCING or HALTED raise the
+   * `firm_limit` condition (not latched: the firm lifts it when back within its limits), ACTIVE
+   * lifts it.
+   */
+  onFirmState(state: TradingState, detail: string, timestampMs: number): void {
+    if (state === 'ACTIVE') {
+      this.lift('firm_limit', timestampMs);
+      return;
+    }
+    const held = this.conditions.get('firm_limit');
+    if (held !== undefined && held.state === state) {
+      held.detail = detail;
+      return;
+    }
+    this.raise('firm_limit', state, detail, timestampMs);
   }
 
   /** A reconciliation with the venue: `matched` false halts, with what differed. */
