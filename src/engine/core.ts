@@ -1135,7 +1135,10 @@ export class EngineCore {
     const term: EngineDetails['term'] = [];
     for (const smile of smiles.values()) {
       smile.points.sort((a, b) => a.strike - b.strike);
-      if (surface !== undefined && smile.points.length > 1) {
+      // The fitted curve only where the surface has a slice of its own (not the extrapolation
+      // before its first expiry, which an expiry left out of the fit would otherwise show).
+      const fitted = surface?.slices.some((x) => x.expiryMs === smile.expiry_ms) === true;
+      if (surface !== undefined && fitted && smile.points.length > 1) {
         const lo = smile.points[0]!.strike;
         const hi = smile.points[smile.points.length - 1]!.strike;
         for (let i = 0; i <= 40; i++) {
