@@ -46,6 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerPaper(program, setExitCode);
   registerBacktest(program, setExitCode);
   (await import('./commands/worker.js')).registerWorker(program, setExitCode);
+  (await import('./commands/aggregate.js')).registerAggregate(program, setExitCode);
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -15,6 +15,7 @@
  * kill_switch: { stale_after_ms: 15000, fill_burst: { count: 50, window_ms: 10000 } }
  * rate_limit: { max_credits: 50000, refill_per_s: 10000, reserve: 5000 }
  * limits_file: ./limits.yaml      # optional, src/risk/limits/config.ts
+ * bus: { nats: { servers: [nats://127.0.0.1:4222], engine_id: btc-options-1, replicas: 3, firm_limits: true } }   # optional
  * ```
  */
 import { z } from 'zod';
@@ -130,6 +131,20 @@ const RunSchema = z
         costs: { quote: 500, requote: 500, cancel: 500, hedge: 500 },
       }),
     limits_file: z.string().min(1).optional(),
+    /** Journal replication and firm-wide limits over NATS JetStream (`src/bus/nats/`). */
+    bus: z
+      .object({
+        nats: z
+          .object({
+            servers: z.array(z.string().min(1)).min(1),
+            engine_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+            replicas: z.number().int().min(1).max(5).default(3),
+            firm_limits: z.boolean().default(true),
+          })
+          .strict(),
+      })
+      .strict()
+      .optional(),
     order_timeout_ms: z.number().int().positive().default(5000),
   })
   .strict();

@@ -145,6 +145,24 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
       });
       const restored = engine.state().positions.length;
       await engine.start();
+      // Journal replication and firm-wide limits over NATS JetStream, when configured.
+      const nats = config.bus?.nats;
+      const bus =
+        nats === undefined
+          ? undefined
+          : await (
+              await import('../../bus/nats/engine-bus.js')
+            ).startEngineBus({
+              servers: nats.servers,
+              engineId: nats.engine_id,
+              replicas: nats.replicas,
+              firmLimits: nats.firm_limits,
+              journal,
+              journalPath,
+              push: (input) => engine.push(input),
+              clock: () => clock(),
+              onError: (m) => logger.warn(`nats: ${m}`),
+            });
       // Deribit: the venue's own margin simulation beside ours, once a minute.
       let marginTimer: NodeJS.Timeout | undefined;
       if (venue instanceof DeribitAdapter) {
@@ -172,6 +190,8 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
       out.write(
         `ballast: engine on ${venue.venue}, journal ${journalPath}${restored > 0 ? ` (resumed: ${restored} positions)` : ''}\n`,
       );
+      if (nats !== undefined)
+        out.write(`ballast: journal replicated to NATS as ${nats.engine_id} (${nats.servers.join(', ')})\n`);
       if (options.api && config.api.enabled) {
         // The dashboard's built files (npm run build:web), served at `/` when present.
         const web = join(packageRoot(), 'dist/web');
@@ -220,7 +240,9 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
         if (marginTimer !== undefined) clearInterval(marginTimer);
         out.write(`\nballast: stopping (${why})\n`);
         await api?.close();
+        await bus?.stopWatching();
         await engine.stop();
+        await bus?.close();
         const s = engine.state();
         journal.close();
         out.write(
