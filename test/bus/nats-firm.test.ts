@@ -20,9 +20,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/bus/nats/aggregator.js';
-import type { FirmStateValue } from '../../src/bus/nats/common.js';
+import { JOURNAL_STREAM, type FirmStateValue } from '../../src/bus/nats/common.js';
+import { connect } from 'nats';
 import { FirmStateWatcher } from '../../src/bus/nats/firm-watch.js';
-import { cursorPathOf, JournalReplicator } from '../../src/bus/nats/replicator.js';
+import { cursorPathOf, JournalReplicator, readCursor } from '../../src/bus/nats/replicator.js';
 import { coreConfigOf, DEFAULT_RUN_CONFIG } from '../../src/engine/config.js';
 import { restoreLedger } from '../../src/engine/journaled-ledger.js';
 import { Engine } from '../../src/engine/loop.js';
@@ -197,6 +198,10 @@ describe.skipIf(!available)('engines, NATS JetStream and the firm-wide aggregato
         await crashed.watcher.stop();
         await crashed.replicator.abandon();
         crashed.journal.close(); // what the process's death leaves: the journal as committed
+        // It died after publishing its last 200 records and before saving the cursor for them:
+        // they go again on restart (the stream drops them as duplicates).
+        const cursorPath = cursorPathOf(crashed.path, crashed.id);
+        writeFileSync(cursorPath, JSON.stringify({ seq: Math.max(0, readCursor(cursorPath) - 200) }));
       }
       if (s === 240) {
         await cluster.restartNode(1);
@@ -208,6 +213,7 @@ describe.skipIf(!available)('engines, NATS JetStream and the firm-wide aggregato
     const driveMs = performance.now() - t0;
     const cursors = nodes.map((n) => n.replicator.cursor);
     const republished = nodes.map((n) => n.replicator.stats.duplicates);
+    expect(republished[1]).toBeGreaterThan(0);
     for (const n of nodes) await closeNode(n);
     const expected = foldJournals(nodes.map((n) => n.path));
     expect(expected.events).toBeGreaterThan(100);
@@ -263,10 +269,16 @@ describe.skipIf(!available)('engines, NATS JetStream and the firm-wide aggregato
       }),
     );
     const published: { id: string; value: FirmStateValue }[] = [];
+    // An empty stream: the aggregator folds only this test's engines.
+    const nc = await connect({ servers });
+    await (await nc.jetstreamManager()).streams.purge(JOURNAL_STREAM);
+    await nc.close();
+    const errors: string[] = [];
     const aggregator = await Aggregator.start({
       servers,
       durable: 'firm_test_2',
       limits,
+      onError: (e) => errors.push(String(e)),
       onFirmState: (id, value) => published.push({ id, value }),
     });
     const ids = ['brk-a', 'brk-b', 'brk-c'];
@@ -289,7 +301,7 @@ describe.skipIf(!available)('engines, NATS JetStream and the firm-wide aggregato
       }
     }
     const breaches = published.filter((p) => p.value.state === 'REDUCING' && ids.includes(p.id));
-    expect(breaches.length).toBeGreaterThan(0);
+    expect(breaches.length, `aggregator errors: ${errors.join('; ')}`).toBeGreaterThan(0);
     const rows: string[] = [];
     for (const b of breaches) {
       const node = nodes.find((n) => n.id === b.id)!;
