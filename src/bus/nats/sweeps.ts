@@ -491,7 +491,9 @@ export function serveSweepJobs(options: SweepWorkerOptions): SweepWorker {
           msgID: id,
           headers: h,
         });
-        await msg.ackAck();
+        // The result is stored (its publish acknowledged): a lost ack only means a redelivery,
+        // whose result the stream drops as a duplicate.
+        msg.ack();
         jobs += 1;
         log(`done ${id}`);
         return 'done';
