@@ -219,6 +219,19 @@ describe.skipIf(!available)('engines, NATS JetStream and the firm-wide aggregato
     expect(expected.events).toBeGreaterThan(100);
     await aggregator.settle(() => aggregator.eventCount >= expected.events, 60_000);
     await sleep(300); // anything still in flight (redeliveries) must change nothing
+    // A record delivered again past the stream's de-duplication (another message id): the
+    // aggregator folds it once.
+    const journalA = SqliteJournal.open(nodes[0]!.path);
+    const fill = [...journalA.replay({ order: 'append', types: ['fill'] })][0]!;
+    journalA.close();
+    const nc = await connect({ servers });
+    await nc
+      .jetstream()
+      .publish(`ballast.journal.${nodes[0]!.id}`, new TextEncoder().encode(JSON.stringify(fill)), {
+        msgID: `again/${fill.id}`,
+      });
+    await nc.close();
+    await aggregator.settle(() => aggregator.stats.inventoryDuplicates >= 1, 30_000);
     const firmPositions = aggregator.firmPositions();
     const firmCash = aggregator.firmCash();
     expect(firmPositions).toEqual(expected.positions);
