@@ -279,7 +279,10 @@ export class Engine implements EngineHandle {
     for (const r of this.options.journal.replay({ order: 'append', types: [TRADING_STATE_TYPE] })) {
       last = JSON.parse(r.body) as StateChange;
     }
-    if (last !== undefined && last.to === 'HALTED' && last.reason !== 'stale_market_data') {
+    // Latched conditions only: a live one (stale data, a greek breach, the firm's limits) is
+    // derived again from what arrives after the restart.
+    const latched = ['drawdown', 'fill_burst', 'reconciliation_mismatch', 'operator_pause'];
+    if (last !== undefined && last.to === 'HALTED' && latched.includes(last.reason)) {
       // A halt a person must lift: it survives the restart.
       this.core.controller.pause(
         `restart: HALTED before it (${last.reason}: ${last.detail})`,
