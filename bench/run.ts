@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark suite, one run, figures printed as a Markdown table ready for
  * bench/RESULTS.md. Timings never gate a test. `npm run bench -- market journal` runs only the
- * suites named (pricing, surface, journal, market, risk, sim, strategy). The engine's soak is
+ * suites named (pricing, surface, journal, market, risk, sim, strategy, bus: needs nats-server). The engine's soak is
  * separate: `npm run bench:soak`.
  */
 import { cpus } from 'node:os';
@@ -16,10 +16,11 @@ import { matchingBenchmark } from './sim-matching.js';
 import { tardisCsvBenchmark } from './tardis-csv.js';
 import { surfaceBenchmark } from './surface.js';
 import { tickToQuoteBenchmark } from './strategy-tick.js';
+import { sweepNatsBenchmark, sweepNatsTable } from './sweep-nats.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
 
-const SUITES = ['pricing', 'surface', 'journal', 'market', 'risk', 'sim', 'strategy'] as const;
+const SUITES = ['pricing', 'surface', 'journal', 'market', 'risk', 'sim', 'strategy', 'bus'] as const;
 
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   if (run('risk')) await risk();
   if (run('sim')) await sim();
   if (run('strategy')) await strategy();
+  if (run('bus')) await bus();
 }
 
 async function pricing(): Promise<void> {
@@ -177,4 +179,9 @@ async function strategy(): Promise<void> {
     `| ${f.options} | ${f.positions} | ${fmt(f.p50Us)} | ${fmt(f.p99Us)} | ${fmt(f.meanUs)} | ${fmt(f.cpuP50Us)} / ${fmt(f.cpuP99Us)} | ${fmt(f.referenceP50Us)} / ${fmt(f.referenceP99Us)} | ${fmt(f.bookGreeksMeanUs, 2)} | ${fmt(f.exactSidesPerTick, 2)} | ${f.matchesReference ? 'yes' : 'NO'} | ${load} |`,
   );
   console.log('\nTarget on the 2-core machine: p99 under 1 ms.');
+}
+
+async function bus(): Promise<void> {
+  console.log('\n## Distributed sweeps over NATS JetStream (jobs/s)\n');
+  console.log(sweepNatsTable(await sweepNatsBenchmark()));
 }
