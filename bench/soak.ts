@@ -35,6 +35,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { DEFAULT_RUN_CONFIG, coreConfigOf } from '../src/engine/config.js';
 import { Engine } from '../src/engine/loop.js';
 import type { EngineInput, VenueAdapter, VenueCommand, VenueOrder } from '../src/engine/types.js';
@@ -243,7 +244,7 @@ class LoadVenue implements VenueAdapter {
   private lastIndexMs = 0;
   private readonly outbox: EngineInput[] = [];
   private readonly resting = new Map<string, Resting>();
-  /** Every order we answered for, by client id (for queries after it is done), bounded. */
+  /** The latest 1,000 orders done, by client id (for queries after the end: a query comes within seconds). */
   private readonly done = new Map<string, VenueOrder>();
   private readonly positions = new Map<string, number>();
   private lastTradeId: string | null = null;
@@ -479,7 +480,7 @@ class LoadVenue implements VenueAdapter {
       this.counts.orderUpdates += 1;
       if (input.order.state !== 'open' && input.order.clientOrderId !== null) {
         this.done.set(input.order.clientOrderId, input.order);
-        if (this.done.size > 10_000) this.done.delete(this.done.keys().next().value as string);
+        if (this.done.size > 1000) this.done.delete(this.done.keys().next().value as string);
       }
     }
     if (input.kind === 'reject') this.counts.rejects += 1;
@@ -678,10 +679,10 @@ function gauss(random: () => number): number {
 
 // ------------------------------------------------------------------ measurement
 
-/** Latency samples in a fixed histogram: 1 µs buckets to 10 ms, then 0.1 ms to 10 s. */
+/** Latency samples in log buckets (1% wide, from 1 µs to ~100 s): 1,850 counts per histogram. */
 class Histogram {
-  private readonly fine = new Float64Array(10_000);
-  private readonly coarse = new Float64Array(100_000);
+  private static readonly STEP = Math.log(1.01);
+  private readonly counts = new Float64Array(1850);
   count = 0;
   max = 0;
   sum = 0;
@@ -689,19 +690,16 @@ class Histogram {
     this.count += 1;
     this.sum += ms;
     if (ms > this.max) this.max = ms;
-    if (ms < 10) this.fine[Math.floor(ms * 1000)]! += 1;
-    else this.coarse[Math.min(99_999, Math.floor(ms * 10))]! += 1;
+    const i = ms <= 0.001 ? 0 : Math.min(1849, Math.ceil(Math.log(ms / 0.001) / Histogram.STEP));
+    this.counts[i]! += 1;
   }
+  /** The bucket's upper edge (at most 1% above the sample), capped at the max. */
   quantile(q: number): number {
     if (this.count === 0) return Number.NaN;
     let target = Math.ceil(q * this.count);
-    for (let i = 0; i < this.fine.length; i++) {
-      target -= this.fine[i] as number;
-      if (target <= 0) return (i + 1) / 1000;
-    }
-    for (let i = 100; i < this.coarse.length; i++) {
-      target -= this.coarse[i] as number;
-      if (target <= 0) return Math.min(this.max, (i + 1) / 10);
+    for (let i = 0; i < this.counts.length; i++) {
+      target -= this.counts[i] as number;
+      if (target <= 0) return Math.min(this.max, 0.001 * Math.exp(i * Histogram.STEP));
     }
     return this.max;
   }
@@ -881,6 +879,12 @@ async function main(): Promise<void> {
   await engine.start();
   sampleMemory();
   const memTimer = setInterval(sampleMemory, 5000);
+  const snapAt = process.env.SOAK_HEAPSNAP?.split(',').map(Number) ?? [];
+  for (const at of snapAt)
+    setTimeout(() => {
+      gc?.();
+      console.error(`heap snapshot ${writeHeapSnapshot(`/tmp/soak-${at}.heapsnapshot`)}`);
+    }, at * 1000).unref();
   const diagTimer = setInterval(() => {
     if (!process.env.SOAK_VERBOSE) return;
     const st = engine.state();
@@ -914,6 +918,15 @@ async function main(): Promise<void> {
   clearInterval(memTimer);
   clearInterval(diagTimer);
   clearInterval(minuteTimer);
+  if (row.inputs > 0 && performance.now() - lastMinuteWall > 30_000) {
+    // The last minute, when the end came before its timer.
+    const c = process.cpuUsage(cpu);
+    row.cpuPct = ((c.user + c.system) / 1000 / (performance.now() - lastMinuteWall)) * 100;
+    row.load1 = loadavg()[0] as number;
+    row.rssMb = mem[mem.length - 1]?.rssMb ?? Number.NaN;
+    row.heapMb = mem[mem.length - 1]?.heapMb ?? Number.NaN;
+    minutes.push(row);
+  }
   const wallMs = performance.now() - t0;
   const cpuAll = process.cpuUsage(cpuStart);
   const load1 = loadavg();
