@@ -7,7 +7,7 @@
  * venue: sim                      # or deribit
  * sim: { seed: 1, speed: 1 }      # speed: simulated seconds per wall second
  * deribit: { network: testnet, credentials_file: ~/.ballast/deribit.json }   # or env DERIBIT_CLIENT_ID / DERIBIT_CLIENT_SECRET
- * journal: { path: ./data/journal.sqlite }
+ * journal: { path: ./data/journal.sqlite }   # or { kind: postgres, url: postgres://..., schema: engine_a }
  * api: { host: 127.0.0.1, port: 8420 }          # token: env BALLAST_API_TOKEN, else generated and printed
  * currency: BTC
  * quoting: { expiries: 2, moneyness: 0.1, half_spread_vol_points: 2, base_size: 1, ... }   # or null: no quoting
@@ -75,9 +75,22 @@ const RunSchema = z
       .strict()
       .optional(),
     journal: z
-      .object({ path: z.string().min(1).default('./data/journal.sqlite') })
+      .object({
+        /** `sqlite` (embedded, the default) or `postgres` (a shared server: `url`, `schema`). */
+        kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
+        path: z.string().min(1).default('./data/journal.sqlite'),
+        url: z.string().min(1).optional(),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/)
+          .optional(),
+      })
       .strict()
-      .default({ path: './data/journal.sqlite' }),
+      .refine((j) => j.kind !== 'postgres' || j.url !== undefined, {
+        message: 'a PostgreSQL connection string (url) for kind postgres',
+        path: ['url'],
+      })
+      .default({ kind: 'sqlite', path: './data/journal.sqlite' }),
     api: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),

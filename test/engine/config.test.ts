@@ -35,6 +35,14 @@ describe('run configuration', () => {
     expect(c.hedging?.band_coin).toBe(1);
     expect(coreConfigOf(c, 'sim').quoting).toBeUndefined();
     expect(parseRunConfig('{"api": {"port": 0}}').api.port).toBe(0);
+    expect(
+      parseRunConfig('journal: { kind: postgres, url: "postgres://127.0.0.1/ballast", schema: engine_a }')
+        .journal,
+    ).toMatchObject({
+      kind: 'postgres',
+      schema: 'engine_a',
+    });
+    expect(DEFAULT_RUN_CONFIG.journal.kind).toBe('sqlite');
   });
 
   it('names every bad field by its path', () => {
@@ -44,5 +52,7 @@ describe('run configuration', () => {
     expect(field('kill_switch: { fill_burst: { count: 3 } }')).toBe('kill_switch.fill_burst.window_ms');
     expect(field('deribit: { network: moon }')).toBe('deribit.network');
     expect(field('nonsense: 1')).toBe('config');
+    expect(field('journal: { kind: postgres }')).toBe('journal.url');
+    expect(field('journal: { kind: mysql }')).toBe('journal.kind');
   });
 });

@@ -19,6 +19,8 @@ import type { EngineState, VenueAdapter } from '../../engine/types.js';
 import { InputError } from '../../model/errors.js';
 import { startApiServer, type ApiServer } from '../../server/api.js';
 import { resolveToken } from '../../server/token.js';
+import type { JournalStore } from '../../store/journal.js';
+import { PostgresJournal } from '../../store/postgres/journal.js';
 import { SqliteJournal } from '../../store/sqlite/journal.js';
 import { DERIBIT_MAINNET_URL, DERIBIT_TESTNET_URL, DeribitAdapter } from '../../venues/deribit/adapter.js';
 import { loadDeribitCredentials } from '../../venues/deribit/credentials.js';
@@ -78,9 +80,21 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
         }
         config = parseRunConfig(text, options.config);
       }
+      // SQLite (embedded) by default; PostgreSQL when configured. The local files (API token, the
+      // replicator's cursor) live beside the SQLite path either way.
       const journalPath = resolve(options.journal ?? config.journal.path);
       mkdirSync(dirname(journalPath), { recursive: true });
-      const journal = SqliteJournal.open(journalPath);
+      const journal: JournalStore =
+        config.journal.kind === 'postgres' && options.journal === undefined
+          ? PostgresJournal.open(
+              config.journal.url as string,
+              config.journal.schema === undefined ? {} : { schema: config.journal.schema },
+            )
+          : SqliteJournal.open(journalPath);
+      const journalName =
+        journal instanceof PostgresJournal
+          ? `PostgreSQL${config.journal.schema === undefined ? '' : ` schema ${config.journal.schema}`}`
+          : journalPath;
       const logger = pino({ level: 'warn' }, pino.destination(2));
       let venue: VenueAdapter;
       let clock: () => number = Date.now;
@@ -188,7 +202,7 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
       let api: ApiServer | undefined;
       const out = process.stdout;
       out.write(
-        `ballast: engine on ${venue.venue}, journal ${journalPath}${restored > 0 ? ` (resumed: ${restored} positions)` : ''}\n`,
+        `ballast: engine on ${venue.venue}, journal ${journalName}${restored > 0 ? ` (resumed: ${restored} positions)` : ''}\n`,
       );
       if (nats !== undefined)
         out.write(`ballast: journal replicated to NATS as ${nats.engine_id} (${nats.servers.join(', ')})\n`);
