@@ -40,3 +40,9 @@ function readPackageName(path: string): unknown {
     return undefined;
   }
 }
+
+/** The dashboard's built files (`npm run build:web`: `dist/web`), or null when not built. */
+export function dashboardDir(): string | null {
+  const web = join(packageRoot(), 'dist/web');
+  return existsSync(join(web, 'index.html')) ? web : null;
+}

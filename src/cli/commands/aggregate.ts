@@ -21,6 +21,7 @@ import { parseLimitsText, type LimitsConfig } from '../../risk/limits/config.js'
 import { startApiServer, type ApiServer } from '../../server/api.js';
 import { resolveToken } from '../../server/token.js';
 import { InputFileError } from '../jsonl.js';
+import { dashboardDir } from '../package-root.js';
 
 const AggregateSchema = z
   .object({
@@ -111,14 +112,19 @@ export function registerAggregate(program: Command, setExitCode: (code: number) 
       let api: ApiServer | undefined;
       if (config.api.enabled) {
         const token = await resolveToken({ file: config.api.token_file });
+        // The same dashboard as an engine's, here on the firm's view.
+        const dashboard = dashboardDir();
         api = await startApiServer({
           engine: aggregator,
           token: token.token,
           host: config.api.host,
           port: config.api.port,
           logger,
+          ...(dashboard === null ? {} : { staticDir: dashboard }),
         });
-        out.write(`ballast: firm API ${api.url} (GET /api/state)\n`);
+        out.write(
+          `ballast: firm API ${api.url} (GET /api/state)${dashboard === null ? '' : `, dashboard ${api.url}/`}\n`,
+        );
       }
       const ticker = setInterval(() => {
         const s = aggregator.state();

@@ -5,7 +5,7 @@
  * address and token printed; a live terminal summary. Ctrl-C (SIGINT) or SIGTERM stops it cleanly;
  * the next start resumes from the journal.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { InvalidArgumentError, type Command } from 'commander';
@@ -26,7 +26,7 @@ import { DERIBIT_MAINNET_URL, DERIBIT_TESTNET_URL, DeribitAdapter } from '../../
 import { loadDeribitCredentials } from '../../venues/deribit/credentials.js';
 import { SimVenue } from '../../venues/sim/adapter.js';
 import { InputFileError } from '../jsonl.js';
-import { packageRoot } from '../package-root.js';
+import { dashboardDir, packageRoot } from '../package-root.js';
 
 interface RunOptions {
   config?: string;
@@ -208,8 +208,7 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
         out.write(`ballast: journal replicated to NATS as ${nats.engine_id} (${nats.servers.join(', ')})\n`);
       if (options.api && config.api.enabled) {
         // The dashboard's built files (npm run build:web), served at `/` when present.
-        const web = join(packageRoot(), 'dist/web');
-        const dashboard = existsSync(join(web, 'index.html')) ? web : null;
+        const dashboard = dashboardDir();
         const token = await resolveToken({
           file: config.api.token_file ?? join(dirname(journalPath), 'api.token'),
         });
