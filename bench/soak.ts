@@ -475,13 +475,16 @@ class LoadVenue implements VenueAdapter {
     };
   }
 
+  /** Keeps a done order for queries: the latest 1,000. */
+  private remember(order: VenueOrder): void {
+    this.done.set(order.clientOrderId as string, order);
+    while (this.done.size > 1000) this.done.delete(this.done.keys().next().value as string);
+  }
+
   private answer(input: EngineInput): void {
     if (input.kind === 'order') {
       this.counts.orderUpdates += 1;
-      if (input.order.state !== 'open' && input.order.clientOrderId !== null) {
-        this.done.set(input.order.clientOrderId, input.order);
-        if (this.done.size > 1000) this.done.delete(this.done.keys().next().value as string);
-      }
+      if (input.order.state !== 'open' && input.order.clientOrderId !== null) this.remember(input.order);
     }
     if (input.kind === 'reject') this.counts.rejects += 1;
     this.outbox.push(input);
@@ -560,7 +563,7 @@ class LoadVenue implements VenueAdapter {
     if (full) this.resting.delete(pick.clientOrderId);
     const update: EngineInput = { kind: 'order', order: this.view(pick, full ? 'filled' : 'open', at) };
     this.counts.orderUpdates += 1;
-    if (full) this.done.set(pick.clientOrderId, update.order);
+    if (full) this.remember(update.order);
     this.emit(update, dueMs);
   }
 
