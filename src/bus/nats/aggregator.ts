@@ -93,6 +93,8 @@ export interface AggregatorOptions {
   onError?: (error: unknown) => void;
   /** Told of each firm state published (wall clock ms of the breach's detection). */
   onFirmState?: (engineId: string, value: FirmStateValue) => void;
+  /** Told of each inventory record folded (benchmarks: the lag behind the engine's journal). */
+  onInventory?: (engineId: string, record: WireRecord) => void;
 }
 
 /** One engine as the aggregator sees it. */
@@ -244,6 +246,7 @@ export class Aggregator implements EngineHandle {
       if (record.timestampMs > this.timeMs) this.timeMs = record.timestampMs;
       if (INVENTORY_TYPES.has(record.type)) {
         const outcome = view.ledger.apply(eventFromJson(record.body));
+        this.options.onInventory?.(engineId, record);
         if (outcome.status === 'applied') {
           this.stats.inventoryApplied += 1;
           this.dirty = true;
