@@ -25,7 +25,17 @@ export const INPUT_TYPES: readonly string[] = [
   'fill',
   'delivery',
   ...(
-    ['market', 'order', 'reject', 'mmp_trigger', 'account', 'connection', 'timer', 'operator', 'firm_state'] as const
+    [
+      'market',
+      'order',
+      'reject',
+      'mmp_trigger',
+      'account',
+      'connection',
+      'timer',
+      'operator',
+      'firm_state',
+    ] as const
   ).map((k) => `${INPUT_TYPE_PREFIX}${k}`),
 ];
 
@@ -62,10 +72,13 @@ function instrumentOf(input: EngineInput): string | null {
  */
 export function inputRecord(input: EngineInput, id: string): JournalRecord {
   if (input.kind === 'fill' || input.kind === 'delivery') return eventRecord(input.event);
+  // The journal keys records by whole milliseconds; an input's own time (a Tardis event's
+  // microseconds) stays exact in its body.
+  const t = inputTime(input);
   return {
     venue: ENGINE_VENUE,
     id,
-    timestampMs: inputTime(input),
+    timestampMs: Number.isFinite(t) ? Math.floor(t) : 0,
     sequence: 0,
     type: `${INPUT_TYPE_PREFIX}${input.kind}`,
     instrument: instrumentOf(input),

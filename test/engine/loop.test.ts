@@ -75,6 +75,23 @@ describe('the engine loop', () => {
     journal.close();
   });
 
+  it('an input with a fractional millisecond (Tardis microseconds) is journaled at the whole ms, its body exact', () => {
+    const { engine, journal } = open(join(dir, 'j.sqlite'));
+    const event = {
+      type: 'ticker',
+      venue: 'deribit',
+      instrument: 'BTC-PERPETUAL',
+      timestampMs: 1_000.25,
+      indexPrice: 9000,
+    } as const;
+    engine.push({ kind: 'market', event });
+    engine.flush();
+    const [r] = [...journal.replay({ types: ['input.market'] })];
+    expect(r?.timestampMs).toBe(1_000);
+    expect(JSON.parse(r?.body ?? '{}').event.timestampMs).toBe(1_000.25);
+    journal.close();
+  });
+
   it('kill: HALTED, everything cancelled through the kill path, and again when repeated', async () => {
     const { engine, venue, journal } = open(join(dir, 'j.sqlite'));
     await engine.start();

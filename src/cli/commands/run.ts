@@ -90,7 +90,7 @@ export function registerRun(program: Command, setExitCode: (code: number) => voi
               config.journal.url as string,
               config.journal.schema === undefined ? {} : { schema: config.journal.schema },
             )
-          : SqliteJournal.open(journalPath);
+          : SqliteJournal.open(journalPath, { autocheckpointPages: 1000 });
       const journalName =
         journal instanceof PostgresJournal
           ? `PostgreSQL${config.journal.schema === undefined ? '' : ` schema ${config.journal.schema}`}`
