@@ -17,6 +17,7 @@ import { tardisCsvBenchmark } from './tardis-csv.js';
 import { surfaceBenchmark } from './surface.js';
 import { tickToQuoteBenchmark } from './strategy-tick.js';
 import { sweepNatsBenchmark, sweepNatsTable } from './sweep-nats.js';
+import { aggregatorBenchmark } from './aggregator.js';
 
 const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits));
 
@@ -184,4 +185,6 @@ async function strategy(): Promise<void> {
 async function bus(): Promise<void> {
   console.log('\n## Distributed sweeps over NATS JetStream (jobs/s)\n');
   console.log(sweepNatsTable(await sweepNatsBenchmark()));
+  console.log('\n## The aggregator under the soak load (5,000 market + 200 fill records a second)\n');
+  console.log((await aggregatorBenchmark()).markdown);
 }
