@@ -40,7 +40,6 @@ import { SETTLEMENT_WINDOW_MS } from '../../risk/expiry.js';
 export type HedgeTarget = 'coin-neutral' | 'usd-neutral';
 export type DeltaKind = 'premium-adjusted' | 'black';
 
-
 /** An inverse option position. */
 export interface OptionHolding {
   kind: OptionKind;
