@@ -9,6 +9,7 @@
  * `src/store/sqlite/journal.ts` (embedded, the default); PostgreSQL later.
  */
 import { compareEvents } from '../inventory/events.js';
+import { InputError } from '../model/errors.js';
 
 /** One journaled event: the indexed fields and the event's JSON form. */
 export interface JournalRecord {
@@ -114,3 +115,29 @@ export interface JournalStore {
  * byte order for the ASCII ids venues use.
  */
 export const compareCanonical: (a: JournalRecord, b: JournalRecord) => number = compareEvents;
+
+/**
+ * Checks one record's fields before a store appends it (every store, the same messages); the
+ * field name says which record (`records[3].timestampMs`).
+ */
+export function checkJournalRecord(record: JournalRecord | undefined, index: number): JournalRecord {
+  const at = `records[${index}]`;
+  if (typeof record !== 'object' || record === null) throw new InputError(at, record, 'a journal record');
+  for (const field of ['venue', 'id', 'type'] as const) {
+    const value = record[field];
+    if (typeof value !== 'string' || value === '') {
+      throw new InputError(`${at}.${field}`, value, 'a non-empty string');
+    }
+  }
+  if (!Number.isSafeInteger(record.timestampMs) || record.timestampMs < 0) {
+    throw new InputError(`${at}.timestampMs`, record.timestampMs, 'an integer number of ms >= 0');
+  }
+  if (!Number.isSafeInteger(record.sequence) || record.sequence < 0) {
+    throw new InputError(`${at}.sequence`, record.sequence, 'an integer >= 0');
+  }
+  if (record.instrument !== null && (typeof record.instrument !== 'string' || record.instrument === '')) {
+    throw new InputError(`${at}.instrument`, record.instrument, 'a non-empty string or null');
+  }
+  if (typeof record.body !== 'string') throw new InputError(`${at}.body`, record.body, 'JSON text');
+  return record;
+}

@@ -22,13 +22,14 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { locateWorker } from '../../engine/worker-pool.js';
 import { InputError, UnsupportedError } from '../../model/errors.js';
-import type {
-  AppendResult,
-  JournalRecord,
-  JournalSnapshot,
-  JournalStore,
-  ReplayOptions,
-  StoredRecord,
+import {
+  checkJournalRecord,
+  type AppendResult,
+  type JournalRecord,
+  type JournalSnapshot,
+  type JournalStore,
+  type ReplayOptions,
+  type StoredRecord,
 } from '../journal.js';
 import {
   POSTGRES_WORKER_MARK,
@@ -186,7 +187,7 @@ export class PostgresJournal implements JournalStore {
     };
     // Every record is checked before any is sent; the worker appends the batch in one transaction.
     for (let i = 0; i < records.length; i++) {
-      const r = checkRecord(records[i], i);
+      const r = checkJournalRecord(records[i], i);
       columns.venue.push(r.venue);
       columns.id.push(r.id);
       columns.timestampMs.push(r.timestampMs);
@@ -357,27 +358,4 @@ function checkTypes(types: readonly string[]): readonly string[] {
     throw new InputError('types', types, 'a non-empty list of event types');
   }
   return [...types];
-}
-
-/** Checks one record's fields; the field name says which record (`records[3].timestampMs`). */
-function checkRecord(record: JournalRecord | undefined, index: number): JournalRecord {
-  const at = `records[${index}]`;
-  if (typeof record !== 'object' || record === null) throw new InputError(at, record, 'a journal record');
-  for (const field of ['venue', 'id', 'type'] as const) {
-    const value = record[field];
-    if (typeof value !== 'string' || value === '') {
-      throw new InputError(`${at}.${field}`, value, 'a non-empty string');
-    }
-  }
-  if (!Number.isSafeInteger(record.timestampMs) || record.timestampMs < 0) {
-    throw new InputError(`${at}.timestampMs`, record.timestampMs, 'an integer number of ms >= 0');
-  }
-  if (!Number.isSafeInteger(record.sequence) || record.sequence < 0) {
-    throw new InputError(`${at}.sequence`, record.sequence, 'an integer >= 0');
-  }
-  if (record.instrument !== null && (typeof record.instrument !== 'string' || record.instrument === '')) {
-    throw new InputError(`${at}.instrument`, record.instrument, 'a non-empty string or null');
-  }
-  if (typeof record.body !== 'string') throw new InputError(`${at}.body`, record.body, 'JSON text');
-  return record;
 }

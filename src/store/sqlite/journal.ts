@@ -15,13 +15,14 @@
  */
 import Database from 'better-sqlite3';
 import { InputError, UnsupportedError } from '../../model/errors.js';
-import type {
-  AppendResult,
-  JournalRecord,
-  JournalSnapshot,
-  JournalStore,
-  ReplayOptions,
-  StoredRecord,
+import {
+  checkJournalRecord,
+  type AppendResult,
+  type JournalRecord,
+  type JournalSnapshot,
+  type JournalStore,
+  type ReplayOptions,
+  type StoredRecord,
 } from '../journal.js';
 
 /** The schema version this code writes (`PRAGMA user_version`). */
@@ -133,7 +134,7 @@ export class SqliteJournal implements JournalStore {
     this.appendBatch = db.transaction((records: readonly JournalRecord[]): AppendResult => {
       // Every record is checked before any is written; the transaction makes the batch atomic
       // whatever fails later (a full disk, an I/O error).
-      for (let i = 0; i < records.length; i++) checkRecord(records[i], i);
+      for (let i = 0; i < records.length; i++) checkJournalRecord(records[i], i);
       const duplicates: JournalRecord[] = [];
       let appended = 0;
       let last = this.lastSeqStmt.get() as number;
@@ -335,30 +336,4 @@ function migrate(db: Database.Database): void {
     }
     db.pragma(`user_version = ${JOURNAL_SCHEMA_VERSION}`);
   })();
-}
-
-/** Checks one record's fields; the field name says which record (`records[3].timestampMs`). */
-function checkRecord(record: JournalRecord | undefined, index: number): JournalRecord {
-  const at = `records[${index}]`;
-  if (typeof record !== 'object' || record === null) throw new InputError(at, record, 'a journal record');
-  const text = (field: 'venue' | 'id' | 'type'): void => {
-    const value = record[field];
-    if (typeof value !== 'string' || value === '') {
-      throw new InputError(`${at}.${field}`, value, 'a non-empty string');
-    }
-  };
-  text('venue');
-  text('id');
-  text('type');
-  if (!Number.isSafeInteger(record.timestampMs) || record.timestampMs < 0) {
-    throw new InputError(`${at}.timestampMs`, record.timestampMs, 'an integer number of ms >= 0');
-  }
-  if (!Number.isSafeInteger(record.sequence) || record.sequence < 0) {
-    throw new InputError(`${at}.sequence`, record.sequence, 'an integer >= 0');
-  }
-  if (record.instrument !== null && (typeof record.instrument !== 'string' || record.instrument === '')) {
-    throw new InputError(`${at}.instrument`, record.instrument, 'a non-empty string or null');
-  }
-  if (typeof record.body !== 'string') throw new InputError(`${at}.body`, record.body, 'JSON text');
-  return record;
 }
