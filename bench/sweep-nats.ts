@@ -15,15 +15,11 @@
  * first job published to the last result collected (workers already connected and idle).
  * Every distributed sweep's results are checked equal to the local ones.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-
-import { connect } from 'nats';
 
 import { parseScenario } from '../src/backtest/scenario.js';
 import { runSweep, seedJobs } from '../src/backtest/sweep.js';
@@ -31,7 +27,7 @@ import { SWEEP_WORKER_MARK, type WorkerResult, type WorkerTask } from '../src/ba
 import { startWorkerPool } from '../src/engine/worker-pool.js';
 import type { BacktestReport } from '../src/backtest/runner.js';
 import { runDistributedSweep, serveSweepJobs, type SweepWorker } from '../src/bus/nats/sweeps.js';
-import { natsServerBin } from '../test/support/nats.js';
+import { startNatsServer } from './nats-server.js';
 
 export interface SweepThroughput {
   job: string;
@@ -59,48 +55,6 @@ async function best(repeat: number, run: () => Promise<unknown>): Promise<number
     fastest = Math.min(fastest, performance.now() - t);
   }
   return fastest;
-}
-
-/** One `nats-server -js` on 127.0.0.1 at a free port. */
-async function startNatsServer(): Promise<{ servers: string[]; stop(): Promise<void> }> {
-  const bin = natsServerBin();
-  if (bin === null) throw new Error('nats-server is not installed');
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const p = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(p));
-    });
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'ballast-bench-nats-'));
-  const child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: 'ignore' });
-  const url = `nats://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const nc = await connect({ servers: url, reconnect: false });
-      await (await nc.jetstreamManager()).getAccountInfo();
-      await nc.close();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        throw new Error('nats-server did not start', { cause: error });
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return {
-    servers: [url],
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 export async function sweepNatsBenchmark(seeds = 200, repeat = 2): Promise<SweepThroughput[]> {
