@@ -17,6 +17,7 @@
  * every trade the fake made; and nothing the run wrote (every journal record and the snapshot,
  * every log line, every error) contains the client secret or a token the fake issued.
  */
+import { mulberry32 } from '../../scripts/generate-fills.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,17 +74,6 @@ const CORE: CoreConfig = {
 /** Request methods that send or change an order (a cancel-all is looked at separately). */
 const NEW_ORDER = new Set(['private/buy', 'private/sell', 'private/edit', 'private/mass_quote']);
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Rig {
   dir: string;
   fake: FakeDeribit;
@@ -131,7 +121,7 @@ function adapterFor(fake: FakeDeribit, logs: string[], secret = SECRET): Deribit
     heartbeatIntervalS: 0.2,
     requestTimeoutMs: 800,
     reconnect: { initialMs: 40, maxMs: 300 },
-    random: seeded(11),
+    random: mulberry32(11),
     logger: { info: capture('info'), warn: capture('warn'), error: capture('error') },
   });
 }

@@ -3,6 +3,7 @@
  * The test plays the engine's loop: it collects every input the adapter emits and, where the
  * core would, sends commands back (a kill on `in_doubt`, a query after a timeout).
  */
+import { mulberry32 } from '../../../scripts/generate-fills.js';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../../src/engine/types.js';
@@ -12,17 +13,6 @@ import { FakeDeribit } from './fake-server.js';
 
 const SECRET = 'sEcReT-0f-the-account-7c1d9e';
 const INSTRUMENT = 'BTC-PERPETUAL';
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Harness {
   fake: FakeDeribit;
@@ -55,7 +45,7 @@ async function harness(overrides: Partial<DeribitAdapterConfig> = {}): Promise<H
     heartbeatIntervalS: 0.1,
     requestTimeoutMs: 300,
     reconnect: { initialMs: 40, maxMs: 300 },
-    random: seeded(7),
+    random: mulberry32(7),
     logger: { info: capture('info'), warn: capture('warn'), error: capture('error') },
     ...overrides,
   });
@@ -393,7 +383,7 @@ describe('DeribitAdapter against a fake Deribit', () => {
   });
 
   it('backoff: exponential, capped, jittered from the injected random', () => {
-    const random = seeded(1);
+    const random = mulberry32(1);
     const delays = Array.from({ length: 8 }, (_, attempt) =>
       backoffDelay(attempt, { initialMs: 100, maxMs: 2000 }, random),
     );
@@ -402,7 +392,7 @@ describe('DeribitAdapter against a fake Deribit', () => {
       expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
       expect(delay).toBeLessThanOrEqual(ceiling);
     });
-    const again = seeded(1);
+    const again = mulberry32(1);
     expect(
       Array.from({ length: 8 }, (_, a) => backoffDelay(a, { initialMs: 100, maxMs: 2000 }, again)),
     ).toEqual(delays);
