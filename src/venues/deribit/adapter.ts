@@ -24,6 +24,13 @@
  * input `in_doubt` (reason `book gap ...`), drops the book's changes and resubscribes for a fresh
  * snapshot; the snapshot emits `up` (reason `book resynced ...`).
  *
+ * Tokens: every successful `public/auth` (either grant) schedules, per connection, a refresh at
+ * 80% of its `expires_in` (`grant_type: refresh_token` with the refresh token of that grant); a
+ * failed refresh falls back to client_credentials; if that fails too, the connection is reported
+ * `in_doubt` (the engine pulls the quotes through the kill path) and dropped, and the usual
+ * reconnect authenticates afresh. The timers are unref'd and cleared when the connection closes.
+ * The tokens live only in the closure of their connection's session.
+ *
  * Inputs carry the venue's timestamps (trades, orders, books); connection inputs and rejects
  * carry the adapter's clock (`now`). The client secret (and the tokens the venue returns) are
  * redacted from every log line and every error text the adapter produces.
@@ -116,6 +123,15 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Tokens kept for redaction (the newest; two per grant, per connection). */
+const MAX_REDACTED_TOKENS = 64;
+
+/** A token is refreshed at this fraction of its lifetime. */
+const REFRESH_AT = 0.8;
+
+/** The longest delay `setTimeout` takes (a longer one fires at once). */
+const MAX_TIMER_MS = 0x7fffffff;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 interface BookState {
@@ -173,13 +189,19 @@ export class DeribitAdapter implements VenueAdapter {
     const id = config.clientId;
     this.credentials = () => ({ client_id: id, client_secret: secret });
     const secrets = secret.length > 0 ? [secret] : [];
+    // Tokens rotate with every refresh: the newest ones are kept for redaction (an old token
+    // is never written anywhere either; the bound only keeps a long run's list short).
+    const tokens: string[] = [];
     this.redactor = (text) => {
       let out = text;
       for (const s of secrets) out = out.split(s).join('[redacted]');
+      for (const s of tokens) out = out.split(s).join('[redacted]');
       return out;
     };
     this.addSecret = (s) => {
-      if (s.length >= 8 && !secrets.includes(s)) secrets.push(s);
+      if (s.length < 8 || secrets.includes(s) || tokens.includes(s)) return;
+      tokens.push(s);
+      if (tokens.length > MAX_REDACTED_TOKENS) tokens.shift();
     };
     // The configuration object the adapter keeps has no secret in it.
     this.config = { ...config, clientSecret: undefined };
@@ -289,18 +311,88 @@ export class DeribitAdapter implements VenueAdapter {
     });
   }
 
-  private async authenticate(rpc: DeribitRpc): Promise<void> {
-    // <https://docs.deribit.com/api-reference/authentication/public-auth>: grant_type
-    // client_credentials; the answer's access_token and refresh_token are secrets too.
-    const result = await rpc.call<Json>('public/auth', {
-      grant_type: 'client_credentials',
-      ...this.credentials(),
-    });
-    for (const field of ['access_token', 'refresh_token']) {
-      const token = result[field];
-      if (typeof token === 'string') this.addSecret(token);
-    }
+  private async authenticate(rpc: DeribitRpc, name: 'main' | 'kill'): Promise<void> {
+    await this.authSession(rpc, name)();
     await rpc.setHeartbeat(this.settings.heartbeatIntervalS);
+  }
+
+  /**
+   * One connection's authentication; returns the first grant (client_credentials).
+   *
+   * <https://docs.deribit.com/api-reference/authentication/public-auth>: `grant_type`
+   * `client_credentials` (`client_id`, `client_secret`) or `refresh_token` (`refresh_token`: one
+   * received from an earlier grant); the answer has `access_token`, `refresh_token` and
+   * `expires_in` (the token's lifetime, seconds). An expired token makes private requests fail
+   * with 13009 `invalid_token` (<https://docs.deribit.com/articles/errors>), so each grant
+   * schedules the next one at 80% of the lifetime. The tokens stay in this closure (never in a
+   * field, a log line, an error or an input) and are redacted from every text.
+   */
+  private authSession(rpc: DeribitRpc, name: 'main' | 'kill'): () => Promise<void> {
+    let refreshToken: string | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    let closed = false;
+    rpc.onState((state) => {
+      if (state !== 'down') return;
+      closed = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    });
+
+    const grant = async (params: Json): Promise<void> => {
+      const result = await rpc.call<Json>('public/auth', params);
+      for (const field of ['access_token', 'refresh_token']) {
+        const token = result[field];
+        if (typeof token === 'string') this.addSecret(token);
+      }
+      refreshToken = typeof result.refresh_token === 'string' ? result.refresh_token : null;
+      schedule(Number(result.expires_in));
+    };
+    const withCredentials = () => grant({ grant_type: 'client_credentials', ...this.credentials() });
+
+    const schedule = (expiresInS: number): void => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (closed) return;
+      if (!Number.isFinite(expiresInS) || expiresInS <= 0) {
+        this.log('warn', `${name}: public/auth gave no usable expires_in; the token is not refreshed`);
+        return;
+      }
+      const delay = Math.min(MAX_TIMER_MS, Math.max(50, Math.floor(expiresInS * 1000 * REFRESH_AT)));
+      timer = setTimeout(() => void refresh(), delay);
+      timer.unref();
+    };
+
+    const refresh = async (): Promise<void> => {
+      timer = null;
+      if (closed) return;
+      if (refreshToken !== null) {
+        try {
+          await grant({ grant_type: 'refresh_token', refresh_token: refreshToken });
+          this.log('info', `${name}: access token refreshed`);
+          return;
+        } catch (error) {
+          if (closed) return;
+          this.log(
+            'warn',
+            `${name}: token refresh failed: ${this.describe(error)}; authenticating with client credentials`,
+          );
+        }
+      }
+      try {
+        await withCredentials();
+        this.log('info', `${name}: re-authenticated with client credentials`);
+      } catch (error) {
+        if (closed) return;
+        const reason = `authentication lost: token refresh and client credentials failed: ${this.describe(error)}`;
+        // As a missed heartbeat: in doubt (the engine pulls the quotes through the kill path),
+        // then dropped; the reconnect authenticates afresh.
+        rpc.reportInDoubt(reason);
+        this.log('warn', `${name}: ${reason}; reconnecting`);
+        rpc.terminate(reason);
+      }
+    };
+
+    return withCredentials;
   }
 
   private channels(): string[] {
@@ -351,7 +443,7 @@ export class DeribitAdapter implements VenueAdapter {
     this.main = rpc;
     try {
       await rpc.connect();
-      await this.authenticate(rpc);
+      await this.authenticate(rpc, 'main');
       // <https://docs.deribit.com/api-reference/session-management/private-enable_cancel_on_disconnect>
       await rpc.call('private/enable_cancel_on_disconnect', { scope: 'connection' });
       // <https://docs.deribit.com/api-reference/subscription-management/private-subscribe>
@@ -395,7 +487,7 @@ export class DeribitAdapter implements VenueAdapter {
     this.kill = rpc;
     try {
       await rpc.connect();
-      await this.authenticate(rpc);
+      await this.authenticate(rpc, 'kill');
     } catch (error) {
       if (this.kill === rpc) this.kill = null;
       rpc.terminate('kill connection sequence failed');

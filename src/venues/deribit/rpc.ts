@@ -297,6 +297,14 @@ export class DeribitRpc {
     this.setState('down', reason);
   }
 
+  /**
+   * The owner's verdict that the connection cannot be trusted (its authentication lost): `in_doubt`
+   * with the reason, as a timeout or a missed heartbeat would.
+   */
+  reportInDoubt(reason: string): void {
+    this.markInDoubt(reason);
+  }
+
   private markInDoubt(reason: string): void {
     if (this.stateValue === 'up') this.setState('in_doubt', reason);
   }

@@ -39,6 +39,16 @@
  * answer), changes a position without a trade (`adjustPosition`: a transfer or a delivery the
  * account's trades do not show), and remembers the tokens it issued (`issuedTokens`), so a test
  * can search for them.
+ *
+ * Tokens (<https://docs.deribit.com/api-reference/authentication/public-auth>): `public/auth`
+ * takes `grant_type` `client_credentials` (client id and secret) or `refresh_token` (the refresh
+ * token of the connection's last grant; each grant rotates both tokens, so a used refresh token is
+ * no longer valid). Tokens live `tokenLifetimeS` seconds (`expires_in`; default 900, settable for
+ * tests); a private request on a connection whose token has expired is answered with Deribit's
+ * 13009 `invalid_token`, data `{reason: "token has expired", param: "access_token"}` (the example
+ * of <https://docs.deribit.com/articles/errors>). Faults: `rejectRefresh` (refresh grants to
+ * reject), `rejectAuth` (every grant rejected, both kinds). `expiredTokenRejections` counts the
+ * private requests refused for an expired token.
  */
 import { WebSocketServer, WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +75,10 @@ export interface FakeFaults {
    * then): the request is slow to reach the venue, whatever connection it took. Once.
    */
   holdRequest: { method: string; ms: number } | null;
+  /** The next `n` refresh-token grants are rejected (13009 invalid_token). */
+  rejectRefresh: number;
+  /** Every `public/auth` is rejected (a refresh with 13009, client credentials with 13004). */
+  rejectAuth: boolean;
 }
 
 export interface ReceivedRequest {
@@ -77,6 +91,8 @@ export interface ReceivedRequest {
   /** `Date.now()` when the venue read it (the clock of the adapter's connection inputs). */
   wallMs: number;
   label?: string;
+  /** For `public/auth`: the `grant_type` asked for. */
+  grant?: string;
 }
 
 interface Connection {
@@ -92,6 +108,10 @@ interface Connection {
   silenced: boolean;
   /** Half-open: the venue never notices this connection close (no cancel-on-disconnect). */
   halfOpen: boolean;
+  /** The refresh token of the connection's last grant (the only one a refresh accepts). */
+  refreshToken: string | null;
+  /** `Date.now()` when the connection's access token expires. */
+  tokenExpiresAt: number;
 }
 
 interface FakeOrder extends Json {
@@ -111,6 +131,8 @@ export interface FakeOptions {
   clientId?: string;
   clientSecret?: string;
   instruments?: string[];
+  /** `expires_in` of the tokens issued, in seconds (default 900). */
+  tokenLifetimeS?: number;
 }
 
 export const FAKE_INDEX_PRICE = 8953.53;
@@ -126,7 +148,13 @@ export class FakeDeribit {
     silenceMain: false,
     quietAccount: false,
     holdRequest: null,
+    rejectRefresh: 0,
+    rejectAuth: false,
   };
+  /** `expires_in` (seconds) of the tokens issued from now on. */
+  tokenLifetimeS: number;
+  /** Private requests refused because the connection's token had expired. */
+  expiredTokenRejections = 0;
   /** Every access and refresh token the fake issued (secrets the client must not reveal). */
   readonly issuedTokens: string[] = [];
   readonly orders = new Map<string, FakeOrder>();
@@ -143,8 +171,10 @@ export class FakeDeribit {
   private constructor(
     private readonly server: WebSocketServer,
     readonly url: string,
-    private readonly options: Required<FakeOptions>,
+    private readonly options: Required<Omit<FakeOptions, 'tokenLifetimeS'>>,
+    tokenLifetimeS: number,
   ) {
+    this.tokenLifetimeS = tokenLifetimeS;
     for (const instrument of options.instruments) this.changeIds.set(instrument, 297217);
   }
 
@@ -152,11 +182,16 @@ export class FakeDeribit {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     const { port } = server.address() as AddressInfo;
-    const fake = new FakeDeribit(server, `ws://127.0.0.1:${port}`, {
-      clientId: options.clientId ?? 'test-client',
-      clientSecret: options.clientSecret ?? 'test-secret',
-      instruments: options.instruments ?? ['BTC-PERPETUAL'],
-    });
+    const fake = new FakeDeribit(
+      server,
+      `ws://127.0.0.1:${port}`,
+      {
+        clientId: options.clientId ?? 'test-client',
+        clientSecret: options.clientSecret ?? 'test-secret',
+        instruments: options.instruments ?? ['BTC-PERPETUAL'],
+      },
+      options.tokenLifetimeS ?? 900,
+    );
     server.on('connection', (socket) => fake.accept(socket));
     return fake;
   }
@@ -310,6 +345,8 @@ export class FakeDeribit {
       dead: false,
       silenced: false,
       halfOpen: false,
+      refreshToken: null,
+      tokenExpiresAt: 0,
     };
     this.connections.set(connection.id, connection);
     socket.on('message', (raw) => this.onMessage(connection, raw.toString()));
@@ -466,6 +503,7 @@ export class FakeDeribit {
       atMs: performance.now(),
       wallMs: Date.now(),
       ...(typeof params.label === 'string' ? { label: params.label } : {}),
+      ...(method === 'public/auth' ? { grant: String(params.grant_type) } : {}),
     });
     if (connection.silenced || (this.faults.silenceMain && isMain)) {
       connection.silenced = true;
@@ -524,9 +562,29 @@ export class FakeDeribit {
     if (method.startsWith('private/') && !connection.authed) {
       return { error: { code: 13009, message: 'invalid_token' } };
     }
+    if (method.startsWith('private/') && Date.now() >= connection.tokenExpiresAt) {
+      this.expiredTokenRejections++;
+      return {
+        error: {
+          code: 13009,
+          message: 'invalid_token',
+          data: { reason: 'token has expired', param: 'access_token' },
+        },
+      };
+    }
     switch (method) {
       case 'public/auth': {
-        if (
+        if (params.grant_type === 'refresh_token') {
+          if (this.faults.rejectRefresh > 0 || this.faults.rejectAuth) {
+            if (this.faults.rejectRefresh > 0) this.faults.rejectRefresh--;
+            return { error: { code: 13009, message: 'invalid_token' } };
+          }
+          if (connection.refreshToken === null || params.refresh_token !== connection.refreshToken) {
+            return { error: { code: 13009, message: 'invalid_token' } };
+          }
+        } else if (
+          params.grant_type !== 'client_credentials' ||
+          this.faults.rejectAuth ||
           params.client_id !== this.options.clientId ||
           params.client_secret !== this.options.clientSecret
         ) {
@@ -536,10 +594,12 @@ export class FakeDeribit {
         const access = `access-${connection.id}-${Math.random().toString(36).slice(2)}`;
         const refresh = `refresh-${connection.id}-${Math.random().toString(36).slice(2)}`;
         this.issuedTokens.push(access, refresh);
+        connection.refreshToken = refresh;
+        connection.tokenExpiresAt = Date.now() + this.tokenLifetimeS * 1000;
         return {
           result: {
             access_token: access,
-            expires_in: 900,
+            expires_in: this.tokenLifetimeS,
             refresh_token: refresh,
             scope: 'connection mainaccount trade:read_write',
             token_type: 'bearer',
