@@ -33,6 +33,7 @@ import { black76Price } from '../../src/pricing/black76.js';
 import { SqliteJournal } from '../../src/store/sqlite/journal.js';
 import { DeribitAdapter, type KillReport } from '../../src/venues/deribit/adapter.js';
 import { FAKE_INDEX_PRICE, FakeDeribit, type ReceivedRequest } from '../venues/deribit/fake-server.js';
+import { waitFor as waitUntil } from '../venues/deribit/harness.js';
 
 const SECRET = 'cLiEnT-sEcReT-of-the-engine-5b17e2';
 const PERP = 'BTC-PERPETUAL';
@@ -171,19 +172,8 @@ function publishTickers(fake: FakeDeribit): void {
   });
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | null | false,
-  timeoutMs = 5000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const waitFor = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> =>
+  waitUntil(what, probe, timeoutMs);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,34 +7,20 @@
  * `client_credentials` or `refresh_token`; the answer's `expires_in` is the token's lifetime in
  * seconds. An expired token: 13009 `invalid_token` (<https://docs.deribit.com/articles/errors>).
  */
-import { mulberry32 } from '../../../scripts/generate-fills.js';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../../src/engine/types.js';
-import { DeribitAdapter, type DeribitAdapterConfig } from '../../../src/venues/deribit/adapter.js';
+import { type DeribitAdapterConfig } from '../../../src/venues/deribit/adapter.js';
 import { DeribitRpc, DeribitRpcError } from '../../../src/venues/deribit/rpc.js';
 import { FakeDeribit } from './fake-server.js';
-
-const SECRET = 'sEcReT-0f-the-account-7c1d9e';
-const INSTRUMENT = 'BTC-PERPETUAL';
-
-interface Harness {
-  fake: FakeDeribit;
-  adapter: DeribitAdapter;
-  inputs: EngineInput[];
-  logs: string[];
-  onInput: ((input: EngineInput) => void) | null;
-}
+import { SECRET, startHarness, stopHarness, waitFor as waitUntil, type Harness } from './harness.js';
 
 let open: Harness[] = [];
 let rpcs: DeribitRpc[] = [];
 let fakes: FakeDeribit[] = [];
 
 afterEach(async () => {
-  for (const h of open) {
-    await h.adapter.stop();
-    await h.fake.stop();
-  }
+  for (const h of open) await stopHarness(h);
   for (const rpc of rpcs) await rpc.close();
   for (const fake of fakes) await fake.stop();
   open = [];
@@ -46,44 +32,13 @@ async function harness(
   tokenLifetimeS: number,
   overrides: Partial<DeribitAdapterConfig> = {},
 ): Promise<Harness> {
-  const fake = await FakeDeribit.start({ clientSecret: SECRET, tokenLifetimeS });
-  const logs: string[] = [];
-  const capture = (level: string) => (message: string) => logs.push(`${level} ${message}`);
-  const adapter = new DeribitAdapter({
-    url: fake.url,
-    clientId: 'test-client',
-    clientSecret: SECRET,
-    instruments: [INSTRUMENT],
-    kinds: ['future'],
-    heartbeatIntervalS: 0.1,
-    requestTimeoutMs: 300,
-    reconnect: { initialMs: 40, maxMs: 300 },
-    random: mulberry32(11),
-    logger: { info: capture('info'), warn: capture('warn'), error: capture('error') },
-    ...overrides,
-  });
-  const h: Harness = { fake, adapter, inputs: [], logs, onInput: null };
+  const h = await startHarness({ seed: 11, tokenLifetimeS, overrides });
   open.push(h);
-  await adapter.start((input) => {
-    h.inputs.push(input);
-    h.onInput?.(input);
-  });
   return h;
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | null | false,
-  timeoutMs = 4000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const waitFor = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 4000): Promise<T> =>
+  waitUntil(what, probe, timeoutMs);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const connections = (inputs: EngineInput[]) =>
