@@ -239,30 +239,8 @@ export function allocateGreekColumns(n: number): GreekColumns {
 }
 
 /**
- * Price and greeks of one option into row i of `out`, unchecked (what `black76Columns` does per
- * row): for callers that evaluate single rows of their own columns. No allocation.
+ * The per-row evaluations themselves, unchecked, for callers that evaluate single rows of their
+ * own columns: price and greeks into row i of `out` (what `black76Columns` does per row, no
+ * allocation), and the price alone (what `black76PriceColumns` does per row).
  */
-export function black76Into(
-  isCall: boolean,
-  forward: number,
-  strike: number,
-  expiryYears: number,
-  vol: number,
-  rate: number,
-  out: GreekColumns,
-  i: number,
-): void {
-  priceInto(isCall, forward, strike, expiryYears, vol, rate, out, i);
-}
-
-/** Price of one option, unchecked (what `black76PriceColumns` does per row). */
-export function black76PriceUnchecked(
-  isCall: boolean,
-  forward: number,
-  strike: number,
-  expiryYears: number,
-  vol: number,
-  rate: number,
-): number {
-  return priceOnly(isCall, forward, strike, expiryYears, vol, rate);
-}
+export { priceInto as black76Into, priceOnly as black76PriceUnchecked };
