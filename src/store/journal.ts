@@ -141,3 +141,35 @@ export function checkJournalRecord(record: JournalRecord | undefined, index: num
   if (typeof record.body !== 'string') throw new InputError(`${at}.body`, record.body, 'JSON text');
   return record;
 }
+
+/** A list of record types to filter by: non-empty strings, at least one (a copy). */
+export function checkEventTypes(types: readonly string[]): readonly string[] {
+  if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && t !== '')) {
+    throw new InputError('types', types, 'a non-empty list of event types');
+  }
+  return [...types];
+}
+
+/** A replay's options checked (every store, the same errors in the same order), with defaults. */
+export function checkReplayOptions(options: ReplayOptions): {
+  afterSeq: number;
+  throughSeq: number | undefined;
+  instrument: string | undefined;
+  types: readonly string[] | undefined;
+  order: 'canonical' | 'append';
+} {
+  const afterSeq = options.afterSeq ?? 0;
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
+    throw new InputError('afterSeq', afterSeq, 'an integer >= 0');
+  const throughSeq = options.throughSeq;
+  if (throughSeq !== undefined && (!Number.isSafeInteger(throughSeq) || throughSeq < 0))
+    throw new InputError('throughSeq', throughSeq, 'an integer >= 0');
+  const instrument = options.instrument;
+  if (instrument !== undefined && (typeof instrument !== 'string' || instrument === ''))
+    throw new InputError('instrument', instrument, 'an instrument name');
+  const types = options.types === undefined ? undefined : checkEventTypes(options.types);
+  const order = options.order ?? 'canonical';
+  if (order !== 'canonical' && order !== 'append')
+    throw new InputError('order', order, 'canonical or append');
+  return { afterSeq, throughSeq, instrument, types, order };
+}

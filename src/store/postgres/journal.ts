@@ -23,7 +23,9 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { locateWorker } from '../../engine/worker-pool.js';
 import { InputError, UnsupportedError } from '../../model/errors.js';
 import {
+  checkEventTypes,
   checkJournalRecord,
+  checkReplayOptions,
   type AppendResult,
   type JournalRecord,
   type JournalSnapshot,
@@ -218,7 +220,7 @@ export class PostgresJournal implements JournalStore {
   }
 
   count(options: { types?: readonly string[] } = {}): number {
-    const types = options.types === undefined ? null : checkTypes(options.types);
+    const types = options.types === undefined ? null : checkEventTypes(options.types);
     return this.call({ op: 'count', types });
   }
 
@@ -337,25 +339,13 @@ function toStored(row: RecordRow): StoredRecord {
 
 /** Checks a replay's options as the SQLite journal does, with the same errors. */
 function replayQuery(options: ReplayOptions, bodies: boolean): ReplayQuery {
-  const afterSeq = options.afterSeq ?? 0;
-  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
-    throw new InputError('afterSeq', afterSeq, 'an integer >= 0');
-  const throughSeq = options.throughSeq;
-  if (throughSeq !== undefined && (!Number.isSafeInteger(throughSeq) || throughSeq < 0))
-    throw new InputError('throughSeq', throughSeq, 'an integer >= 0');
-  const instrument = options.instrument;
-  if (instrument !== undefined && (typeof instrument !== 'string' || instrument === ''))
-    throw new InputError('instrument', instrument, 'an instrument name');
-  const types = options.types === undefined ? null : checkTypes(options.types);
-  const order = options.order ?? 'canonical';
-  if (order !== 'canonical' && order !== 'append')
-    throw new InputError('order', order, 'canonical or append');
-  return { afterSeq, throughSeq: throughSeq ?? null, instrument: instrument ?? null, types, order, bodies };
-}
-
-function checkTypes(types: readonly string[]): readonly string[] {
-  if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && t !== '')) {
-    throw new InputError('types', types, 'a non-empty list of event types');
-  }
-  return [...types];
+  const { afterSeq, throughSeq, instrument, types, order } = checkReplayOptions(options);
+  return {
+    afterSeq,
+    throughSeq: throughSeq ?? null,
+    instrument: instrument ?? null,
+    types: types ?? null,
+    order,
+    bodies,
+  };
 }

@@ -16,7 +16,9 @@
 import Database from 'better-sqlite3';
 import { InputError, UnsupportedError } from '../../model/errors.js';
 import {
+  checkEventTypes,
   checkJournalRecord,
+  checkReplayOptions,
   type AppendResult,
   type JournalRecord,
   type JournalSnapshot,
@@ -211,7 +213,7 @@ export class SqliteJournal implements JournalStore {
 
   count(options: { types?: readonly string[] } = {}): number {
     if (options.types === undefined) return this.countStmt.get() as number;
-    const types = checkTypes(options.types);
+    const types = checkEventTypes(options.types);
     return this.db
       .prepare(`SELECT count(*) FROM events WHERE type IN (${types.map(() => '?').join(', ')})`)
       .pluck()
@@ -256,15 +258,7 @@ export class SqliteJournal implements JournalStore {
    * planner from walking the whole canonical index to filter it.
    */
   private iterateReplay(columns: string, options: ReplayOptions): IterableIterator<unknown> {
-    const afterSeq = options.afterSeq ?? 0;
-    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
-      throw new InputError('afterSeq', afterSeq, 'an integer >= 0');
-    const throughSeq = options.throughSeq;
-    if (throughSeq !== undefined && (!Number.isSafeInteger(throughSeq) || throughSeq < 0))
-      throw new InputError('throughSeq', throughSeq, 'an integer >= 0');
-    const instrument = options.instrument;
-    if (instrument !== undefined && (typeof instrument !== 'string' || instrument === ''))
-      throw new InputError('instrument', instrument, 'an instrument name');
+    const { afterSeq, throughSeq, instrument, types, order } = checkReplayOptions(options);
     const where: string[] = [];
     const params: unknown[] = [];
     if (afterSeq > 0) {
@@ -279,14 +273,10 @@ export class SqliteJournal implements JournalStore {
       where.push('instrument = ?');
       params.push(instrument);
     }
-    if (options.types !== undefined) {
-      const types = checkTypes(options.types);
+    if (types !== undefined) {
       where.push(`type IN (${types.map(() => '?').join(', ')})`);
       params.push(...types);
     }
-    const order = options.order ?? 'canonical';
-    if (order !== 'canonical' && order !== 'append')
-      throw new InputError('order', order, 'canonical or append');
     const key = `${columns}|${order}|${where.join(' AND ')}`;
     let statement = this.replayStatements.get(key);
     if (statement === undefined) {
@@ -302,13 +292,6 @@ export class SqliteJournal implements JournalStore {
     }
     return statement.iterate(...params);
   }
-}
-
-function checkTypes(types: readonly string[]): readonly string[] {
-  if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && t !== '')) {
-    throw new InputError('types', types, 'a non-empty list of event types');
-  }
-  return types;
 }
 
 /** Creates the schema in a new file, refuses a file written by a newer version. */
