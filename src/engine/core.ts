@@ -47,6 +47,7 @@ import type { JournalRecord } from '../store/journal.js';
 import { calibrateSurface, type SliceQuotes } from '../vol/calibrate-surface.js';
 import type { ChainQuote } from '../vol/chain.js';
 import type { VolSurface } from '../vol/surface.js';
+import { inputTime } from './inputs.js';
 import { OrderManager } from './order-manager.js';
 import type {
   CommandResult,
@@ -212,7 +213,7 @@ export class EngineCore {
 
   /** Applies one input; the commands to send and the records to journal. */
   apply(input: EngineInput): Outcome {
-    const t = timeOf(input);
+    const t = inputTime(input);
     if (Number.isFinite(t) && !(t < this.now)) this.now = t;
     const commands: VenueCommand[] = [];
     let result: CommandResult | undefined;
@@ -1240,18 +1241,5 @@ export class EngineCore {
   /** The engine's time: the latest input's (NaN before any). */
   get time(): number {
     return this.now;
-  }
-}
-
-function timeOf(input: EngineInput): number {
-  switch (input.kind) {
-    case 'market':
-    case 'fill':
-    case 'delivery':
-      return input.event.timestampMs;
-    case 'order':
-      return input.order.timestampMs;
-    default:
-      return input.timestampMs;
   }
 }
