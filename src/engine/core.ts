@@ -743,29 +743,9 @@ export class EngineCore {
   /** The state the API serves. */
   state(): EngineState {
     const greeks = this.bookGreeks();
-    const marks = new Map<string, number>();
-    for (const t of this.tickers.values())
-      if (t.markPrice !== undefined) marks.set(t.instrument, t.markPrice);
-    let equityUsd = 0;
     const coin: Record<string, number> = {};
     for (const [currency, money] of Object.entries(this.ledger.cash())) coin[currency] = toNumber(money);
-    for (const p of this.ledger.positions(true)) {
-      const amount = toNumber(p.amount);
-      const mark = marks.get(p.instrument);
-      const name = this.nameOf(p.instrument);
-      if (mark === undefined) continue;
-      if (name.kind === 'option') equityUsd += amount * mark * this.index;
-      else if (p.averagePrice !== null) {
-        const entry = toNumber(p.averagePrice);
-        equityUsd += amount * (1 / entry - 1 / mark) * this.index;
-      }
-    }
-    for (const [currency, value] of Object.entries(coin)) {
-      if (currency === this.config.currency)
-        equityUsd += value * (Number.isFinite(this.index) ? this.index : 0);
-      else if (currency === 'USD' || currency === 'USDC') equityUsd += value;
-    }
-    if (!(equityUsd <= this.peakEquityUsd)) this.peakEquityUsd = equityUsd;
+    const equityUsd = this.equityUsd();
     const q = this.config.quoting;
     const limitRows: EngineState['limits'] = [];
     if (q !== undefined) {
@@ -956,10 +936,14 @@ export class EngineCore {
   private sample(): void {
     if (!Number.isFinite(this.index)) return;
     const g = this.bookGreeks();
+    const equityUsd = this.equityUsd();
+    // The kill switch's drawdown (`kill_switch.drawdown`): from the equity's peak, once a second.
+    if (!(equityUsd <= this.peakEquityUsd)) this.peakEquityUsd = equityUsd;
+    this.controller.onDrawdown(this.peakEquityUsd - equityUsd, this.now);
     this.samples.push({
       t: this.now,
       index: this.index,
-      equityUsd: this.equityUsd(),
+      equityUsd,
       delta: g.delta,
       gamma: g.gamma,
       vega: g.vega,
@@ -972,18 +956,18 @@ export class EngineCore {
   /** The book's value in USD at the marks: cash (coin at the index) plus positions. */
   private equityUsd(): number {
     let equity = 0;
-    for (const [currency, money] of Object.entries(this.ledger.cash())) {
-      const value = toNumber(money);
-      if (currency === this.config.currency) equity += value * this.index;
-      else if (currency === 'USD' || currency === 'USDC') equity += value;
-    }
     for (const p of this.ledger.positions(true)) {
       const mark = this.tickers.get(p.instrument)?.markPrice;
       if (mark === undefined) continue;
       const amount = toNumber(p.amount);
-      if (parseInstrumentName(p.instrument).kind === 'option') equity += amount * mark * this.index;
+      if (this.nameOf(p.instrument).kind === 'option') equity += amount * mark * this.index;
       else if (p.averagePrice !== null)
         equity += amount * (1 / toNumber(p.averagePrice) - 1 / mark) * this.index;
+    }
+    for (const [currency, money] of Object.entries(this.ledger.cash())) {
+      const value = toNumber(money);
+      if (currency === this.config.currency) equity += value * (Number.isFinite(this.index) ? this.index : 0);
+      else if (currency === 'USD' || currency === 'USDC') equity += value;
     }
     return equity;
   }

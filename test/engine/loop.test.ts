@@ -136,6 +136,45 @@ describe('the engine loop', () => {
     journal.close();
   });
 
+  it('the kill switch drawdown halts the book: 200 USD below the equity peak against a 100 USD limit', () => {
+    const journal = SqliteJournal.open(join(dir, 'dd.sqlite'));
+    const engine = Engine.open({
+      core: { ...CONFIG, killSwitch: { staleAfterMs: 60_000, drawdown: { haltedUsd: 100 } } },
+      journal,
+      venue: new ScriptVenue(),
+      timerMs: 0,
+      runId: 'dd',
+    });
+    const ticker = (t: number, price: number) =>
+      engine.push({
+        kind: 'market',
+        event: {
+          type: 'ticker',
+          venue: 'deribit',
+          instrument: 'BTC-PERPETUAL',
+          timestampMs: t,
+          markPrice: price,
+          indexPrice: price,
+        },
+      });
+    engine.push({
+      kind: 'fill',
+      event: fill('BTC-PERPETUAL', 'buy', 1000, 50_000, 1_000, { id: 'T-dd', orderId: 'V1' }),
+    });
+    ticker(1_100, 50_000);
+    engine.push({ kind: 'timer', timestampMs: 1_200 });
+    engine.flush();
+    expect(engine.state().trading_state).toBe('ACTIVE');
+    // Long 1,000 USD from 50,000; at 40,000 it is worth 1,000 (1/50,000 - 1/40,000) 40,000 = -200 USD.
+    ticker(2_000, 40_000);
+    engine.push({ kind: 'timer', timestampMs: 2_100 });
+    engine.flush();
+    expect(engine.state().pnl.usd).toBeCloseTo(-200, 9);
+    expect(engine.state().trading_state).toBe('HALTED');
+    expect(engine.state().trading_reasons.join(' ')).toMatch(/drawdown 200\.00 USD/);
+    journal.close();
+  });
+
   it('a position changed behind its back halts the book with a report', () => {
     const { engine, journal } = open(join(dir, 'j.sqlite'));
     engine.push({ kind: 'connection', venue: 'deribit', timestampMs: 900, state: 'up', reason: 'start' });
