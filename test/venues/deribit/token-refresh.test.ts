@@ -152,10 +152,13 @@ describe('DeribitAdapter: token refresh', () => {
         .slice(refused + 1)
         .some((r) => r.connection === connection && r.grant === 'client_credentials');
     });
+    // The fake has the fallback grant; the adapter logs it once the answer is back.
+    await waitFor('the fallback answered', () =>
+      h.logs.some((l) => l.includes('re-authenticated with client credentials')),
+    );
     expect(h.fake.faults.rejectRefresh).toBe(0);
     expect(grants(h.fake, 'client_credentials')).toHaveLength(3);
     expect(h.logs.some((l) => /token refresh failed: .*13009.*client credentials/.test(l))).toBe(true);
-    expect(h.logs.some((l) => l.includes('re-authenticated with client credentials'))).toBe(true);
     // Refreshing resumes after the fallback, and private requests keep working.
     const refreshesBefore = grants(h.fake, 'refresh_token').length;
     await pause(1800);
