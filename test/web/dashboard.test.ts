@@ -183,8 +183,10 @@ suite('the dashboard in Chromium against a paper engine', () => {
     expect(overflow720).toEqual([0, 0]);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-1280x720.png') });
     // The instrument view: its book, our orders, our fills.
+    // The rows re-render as positions change: click the row of the name read, not the first row.
     const name = await page.getAttribute('tr[data-instrument]', 'data-instrument');
-    await page.click('tr[data-instrument]');
+    expect(name).not.toBeNull();
+    await page.click(`tr[data-instrument="${name}"]`);
     await expect.poll(() => page.textContent('#drawer-title')).toBe(name);
     await page.waitForSelector('#drawer-body table.book', { timeout: 10_000 });
     expect(
