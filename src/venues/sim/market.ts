@@ -47,7 +47,7 @@ import type { TickSchedule } from '../../model/tick-schedule.js';
 import { MS_PER_YEAR } from '../../model/time.js';
 import type { MarketEvent, LevelChange, Level } from '../../market/events.js';
 import { black76Price } from '../../pricing/black76.js';
-import { venueGreeks } from '../../pricing/coin.js';
+import { inverseOptionImpliedVol, venueGreeks } from '../../pricing/coin.js';
 import type { OptionKind } from '../../pricing/types.js';
 import { timeAveragedDeliveryPrice, DELIVERY_WINDOW_MS } from '../../sim/delivery.js';
 import { Exchange } from '../../sim/exchange/exchange.js';
@@ -759,6 +759,23 @@ export class SimMarket {
     if (!(tau > 0)) return;
     const vol = this.volOf(option, forward);
     const g = venueGreeks(option.kind, forward, option.strike, tau, vol, 0);
+    const best = this.bestOf(option.name);
+    // The venue's `bid_iv` / `ask_iv`: the implied vols of the best bid and ask at the forward
+    // (left out where a price has none, at or below intrinsic).
+    const ivOf = (premiumCoin: number | undefined): number | undefined => {
+      if (premiumCoin === undefined) return undefined;
+      try {
+        return round(
+          100 * inverseOptionImpliedVol(option.kind, premiumCoin, forward, option.strike, tau, 0),
+          2,
+        );
+      } catch (error) {
+        if (error instanceof InputError) return undefined;
+        throw error;
+      }
+    };
+    const bidIv = ivOf(best.bidPrice);
+    const askIv = ivOf(best.askPrice);
     this.sink.market({
       type: 'ticker',
       venue: SIM_VENUE,
@@ -766,10 +783,12 @@ export class SimMarket {
       timestampMs: atMs,
       markPrice: round(g.priceCoin, 8),
       markIv: round(100 * vol, 2),
+      ...(bidIv === undefined ? {} : { bidIv }),
+      ...(askIv === undefined ? {} : { askIv }),
       underlyingPrice: round(forward, 2),
       underlyingIndex: option.underlyingIndex,
       indexPrice: round(this.spot, 2),
-      ...this.bestOf(option.name),
+      ...best,
       delta: round(g.deltaPerCoin, 5),
       gamma: round(g.gammaPerUsd, 5),
       vega: round(g.vegaUsdPerVolPoint, 5),

@@ -34,6 +34,28 @@ beforeAll(async () => {
     .map((l) => JSON.parse(l) as (typeof lines)[number]);
 });
 
+/** The standard normal CDF, written here on its own: erf's Taylor series below 2, erfc's continued fraction above. */
+function normCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  let erfc: number;
+  if (z < 2) {
+    // erf(z) = 2/sqrt(pi) sum (-1)^n z^(2n+1) / (n! (2n+1))
+    let term = z;
+    let sum = z;
+    for (let n = 1; n < 60; n++) {
+      term *= (-z * z) / n;
+      sum += term / (2 * n + 1);
+    }
+    erfc = 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    // erfc(z) = exp(-z^2)/sqrt(pi) * 1/(z + 1/2/(z + 1/(z + 3/2/(z + ...))))
+    let f = z;
+    for (let n = 60; n >= 1; n--) f = z + n / 2 / f;
+    erfc = Math.exp(-z * z) / Math.sqrt(Math.PI) / f;
+  }
+  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
 function medianOf(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -121,6 +143,42 @@ describe('SimVenue start', () => {
     expect(call.markIv).toBeGreaterThan(50);
     expect(call.markIv).toBeLessThan(120);
     expect(call.markPrice).toBeGreaterThan(0);
+  });
+
+  it("option tickers carry the venue's bid_iv and ask_iv: the vols that reprice the best bid and ask", async () => {
+    const { inputs } = await venue();
+    const tickers = market(inputs).filter(
+      (e): e is TickerEvent => e.type === 'ticker' && e.instrument.endsWith('-C') && e.markIv !== undefined,
+    );
+    let checked = 0;
+    for (const t of tickers) {
+      const [, , strikeText] = t.instrument.split('-');
+      const strike = Number(strikeText);
+      const expiry = lines.find((l) => l.instrument_name === t.instrument)?.expiration_timestamp;
+      if (expiry === undefined || t.underlyingPrice === undefined) continue;
+      const years = (expiry - t.timestampMs) / (365 * 86_400_000);
+      const forward = t.underlyingPrice;
+      for (const [iv, price] of [
+        [t.bidIv, t.bidPrice],
+        [t.askIv, t.askPrice],
+      ] as const) {
+        if (iv === undefined) continue;
+        expect(price).toBeDefined();
+        // Black-76 (r = 0) at the published vol, in coin at the forward: the published price, to
+        // within the vol's rounding to 0.01 points (vega x 0.00005) and the forward's to a cent.
+        const sd = (iv / 100) * Math.sqrt(years);
+        const d1 = Math.log(forward / strike) / sd + sd / 2;
+        const coin = (forward * normCdf(d1) - strike * normCdf(d1 - sd)) / forward;
+        const vegaCoin = (Math.exp((-d1 * d1) / 2) / Math.sqrt(2 * Math.PI)) * Math.sqrt(years);
+        expect(Math.abs(coin - (price as number))).toBeLessThanOrEqual(vegaCoin * 0.00005 + 1e-7);
+        checked++;
+      }
+      if (t.bidIv !== undefined && t.askIv !== undefined) {
+        expect(t.bidIv).toBeLessThanOrEqual(t.markIv as number);
+        expect(t.askIv).toBeGreaterThanOrEqual(t.markIv as number);
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 
   it('publishes books with consecutive change ids, on the ticks, never crossed, equal to the exchange', async () => {
