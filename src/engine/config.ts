@@ -11,6 +11,8 @@
  * api: { host: 127.0.0.1, port: 8420 }          # token: env BALLAST_API_TOKEN, else generated and printed
  * currency: BTC
  * quoting: { expiries: 2, moneyness: 0.1, half_spread_vol_points: 2, base_size: 1, ... }   # or null: no quoting
+ *   # send: orders (place/edit/cancel, default) or mass_quote, with
+ *   # mass_quote: { group: ballast, max_per_request: 10, mmp: { interval_s: 1, frozen_time_s: 0, quantity_limit: 50 }, cool_down_ms: 5000 }
  * hedging: { instrument: BTC-PERPETUAL, band_coin: 0.5, limit_bps: 20 }                   # or null
  * kill_switch: { stale_after_ms: 15000, fill_burst: { count: 50, window_ms: 10000 } }
  * rate_limit: { max_credits: 50000, refill_per_s: 10000, reserve: 5000 }
@@ -24,6 +26,39 @@ import { InputError } from '../model/errors.js';
 import type { CoreConfig } from './core.js';
 
 const positive = z.number().positive();
+
+const wholeSeconds = z.number().int().min(0).max(3600);
+
+/**
+ * Mass quoting (`send: mass_quote`): the MMP group, its `private/set_mmp_config` (interval and
+ * frozen time in whole seconds, at least one limit), the instruments per request and the pause
+ * after an MMP trigger before the group is reset and quoted again.
+ */
+const MassQuoteSchema = z
+  .object({
+    group: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32')
+      .default('ballast'),
+    max_per_request: z.number().int().min(1).default(10),
+    mmp: z
+      .object({
+        interval_s: wholeSeconds.default(1),
+        frozen_time_s: wholeSeconds.default(0),
+        quantity_limit: positive.optional(),
+        delta_limit: positive.optional(),
+        vega_limit: positive.optional(),
+        max_quote_quantity: positive.optional(),
+      })
+      .strict()
+      .refine(
+        (m) => m.quantity_limit !== undefined || m.delta_limit !== undefined || m.vega_limit !== undefined,
+        { message: 'at least one of quantity_limit, delta_limit, vega_limit' },
+      )
+      .default({ interval_s: 1, frozen_time_s: 0, quantity_limit: 50 }),
+    cool_down_ms: z.number().int().min(0).default(5000),
+  })
+  .strict();
 
 const QuotingSchema = z
   .object({
@@ -46,6 +81,8 @@ const QuotingSchema = z
     requote_ms: z.number().int().min(0).default(1000),
     refit_ms: z.number().int().positive().default(60_000),
     refit_move_bps: positive.default(50),
+    send: z.enum(['orders', 'mass_quote']).default('orders'),
+    mass_quote: MassQuoteSchema.default(MassQuoteSchema.parse({})),
   })
   .strict();
 
@@ -238,6 +275,28 @@ export function coreConfigOf(run: RunConfig, venue: string, limitsText?: string)
             requoteMs: q.requote_ms,
             refitMs: q.refit_ms,
             refitMoveBps: q.refit_move_bps,
+            send: q.send,
+            massQuote: {
+              group: q.mass_quote.group,
+              maxPerRequest: q.mass_quote.max_per_request,
+              mmp: {
+                intervalS: q.mass_quote.mmp.interval_s,
+                frozenTimeS: q.mass_quote.mmp.frozen_time_s,
+                ...(q.mass_quote.mmp.quantity_limit === undefined
+                  ? {}
+                  : { quantityLimit: q.mass_quote.mmp.quantity_limit }),
+                ...(q.mass_quote.mmp.delta_limit === undefined
+                  ? {}
+                  : { deltaLimit: q.mass_quote.mmp.delta_limit }),
+                ...(q.mass_quote.mmp.vega_limit === undefined
+                  ? {}
+                  : { vegaLimit: q.mass_quote.mmp.vega_limit }),
+                ...(q.mass_quote.mmp.max_quote_quantity === undefined
+                  ? {}
+                  : { maxQuoteQuantity: q.mass_quote.mmp.max_quote_quantity }),
+              },
+              coolDownMs: q.mass_quote.cool_down_ms,
+            },
           },
         }),
     ...(h === null

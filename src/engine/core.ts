@@ -42,13 +42,14 @@ import {
   type StateChange,
 } from '../risk/trading-state.js';
 import { OptionsQuoter, type OptionsQuoterConfig, type QuoterLimits } from '../strategy/options-quoter.js';
+import { MmpGuard, indexNameOf } from '../strategy/mass-quote.js';
 import { RateBudget, type RateBudgetConfig } from '../strategy/rate-budget.js';
 import type { JournalRecord } from '../store/journal.js';
 import { calibrateSurface, type SliceQuotes } from '../vol/calibrate-surface.js';
 import type { ChainQuote } from '../vol/chain.js';
 import type { VolSurface } from '../vol/surface.js';
 import { inputTime } from './inputs.js';
-import { OrderManager } from './order-manager.js';
+import { OrderManager, quoteSlotId, type MassQuoteEntry } from './order-manager.js';
 import type {
   CommandResult,
   EngineDetails,
@@ -74,6 +75,31 @@ export interface QuotingConfig {
   /** Surface refit: at least every `refitMs`, and when the index moved more than `refitMoveBps`. */
   refitMs: number;
   refitMoveBps: number;
+  /**
+   * How quotes go out: `orders` (default: place, edit, cancel, one order per side) or
+   * `mass_quote` (the venue's market-maker path: mass quotes in one MMP group, which the core
+   * configures on every connect, with MMP triggers handled by a cool-down and a reset).
+   */
+  send?: 'orders' | 'mass_quote';
+  massQuote?: MassQuoteConfig;
+}
+
+/** Mass quoting: the MMP group, its protection and the request size. */
+export interface MassQuoteConfig {
+  group: string;
+  /** At most this many instruments per request (the venue's mass-quote limit). */
+  maxPerRequest: number;
+  /** `private/set_mmp_config` for the group on the book's index. */
+  mmp: {
+    intervalS: number;
+    frozenTimeS: number;
+    quantityLimit?: number;
+    deltaLimit?: number;
+    vegaLimit?: number;
+    maxQuoteQuantity?: number;
+  };
+  /** After an MMP trigger: no quotes in the group for this long, then a reset (frozen until reset). */
+  coolDownMs: number;
 }
 
 /** Delta hedging on a perpetual. */
@@ -157,6 +183,9 @@ export class EngineCore {
   private quoteDue = true;
   /** Our resting quote per instrument and side: its client id. */
   private readonly quoteIds = new Map<string, string>();
+  /** Mass quoting: MMP triggers, and whether the group's MMP config went out since the last connect. */
+  private readonly mmpGuard: MmpGuard | undefined;
+  private mmpConfigured = false;
   private lastHedgeMs = Number.NaN;
   private hedges = 0;
   private hedgeCostUsd = 0;
@@ -195,6 +224,18 @@ export class EngineCore {
       restored?.stateChanges ?? 0,
     );
     if (config.limitsText !== undefined) this.limits = parseLimitsText(config.limitsText);
+    const mass = this.massQuoting;
+    if (mass !== undefined) this.mmpGuard = new MmpGuard(mass.coolDownMs, [mass.group]);
+  }
+
+  /** The mass-quote settings when quotes go out as mass quotes. */
+  private get massQuoting(): MassQuoteConfig | undefined {
+    const q = this.config.quoting;
+    return q?.send === 'mass_quote' ? q.massQuote : undefined;
+  }
+
+  private get indexName(): string {
+    return indexNameOf(this.config.currency);
   }
 
   /** The inventory (the ledger of every fill and delivery applied). */
@@ -246,7 +287,19 @@ export class EngineCore {
           `MMP triggered on ${input.index}${input.group === null ? '' : ` group ${input.group}`}`,
         );
         this.quoteIds.clear();
-        commands.push({ kind: 'reset_mmp', index: input.index, group: input.group });
+        if (this.mmpGuard === undefined) {
+          commands.push({ kind: 'reset_mmp', index: input.index, group: input.group });
+        } else {
+          // The venue pulled the group's quotes: none until the cool-down, then a reset.
+          this.mmpGuard.onTrigger(
+            {
+              index_name: input.index,
+              frozen_until: input.frozenUntilMs ?? 0,
+              ...(input.group === null ? {} : { mmp_group: input.group }),
+            },
+            this.now,
+          );
+        }
         break;
       case 'account':
         this.onAccount(input.positions, input.openOrders);
@@ -259,6 +312,10 @@ export class EngineCore {
         this.controller.onTime(this.now);
         commands.push(...this.orders.onTime(this.now));
         this.orders.prune(this.now - 60_000);
+        for (const r of this.mmpGuard?.due(this.now) ?? []) {
+          commands.push({ kind: 'reset_mmp', index: r.params.index_name, group: r.params.mmp_group });
+          this.mmpGuard?.onReset(r.params.index_name, r.params.mmp_group);
+        }
         break;
       case 'operator':
         result = this.onOperator(input.command);
@@ -388,6 +445,7 @@ export class EngineCore {
   private onConnection(state: EngineState['connection'], reason: string): VenueCommand[] {
     const was = this.connection;
     this.connection = state;
+    if (state !== was) this.mmpConfigured = false;
     if (state === 'up') {
       this.reconciled = false;
       return was === 'up' ? [] : [{ kind: 'reconcile', afterTradeId: this.lastTradeId }];
@@ -653,6 +711,8 @@ export class EngineCore {
     const greeks = this.bookGreeks();
     quoter.setTime(this.now);
     const out = quoter.quote(this.index, { vegaByExpiry: greeks.vegaByExpiry, deltaCoin: greeks.delta });
+    const mass = this.massQuoting;
+    if (mass !== undefined) return this.massRequote(mass, quoter.instruments, out);
     const commands: VenueCommand[] = [];
     for (let i = 0; i < quoter.instruments.length; i++) {
       const instrument = quoter.instruments[i] as string;
@@ -694,8 +754,78 @@ export class EngineCore {
     return commands;
   }
 
+  /**
+   * The quoter's prices as mass quotes: for each side whose slot is not waiting for the venue, a
+   * new price or open amount where it changed, 0 where the side is no longer wanted. The group's
+   * MMP config goes first after every connect; a triggered group is not quoted (`MmpGuard`).
+   */
+  private massRequote(
+    mass: MassQuoteConfig,
+    instruments: readonly string[],
+    out: { bidPrice: Float64Array; askPrice: Float64Array; bidSize: Float64Array; askSize: Float64Array },
+  ): VenueCommand[] {
+    if (this.mmpGuard?.canQuote(this.indexName, mass.group, this.now) === false) return [];
+    const commands: VenueCommand[] = [];
+    if (!this.mmpConfigured) {
+      this.mmpConfigured = true;
+      commands.push({
+        kind: 'set_mmp',
+        index: this.indexName,
+        group: mass.group,
+        intervalS: mass.mmp.intervalS,
+        frozenTimeS: mass.mmp.frozenTimeS,
+        ...(mass.mmp.quantityLimit === undefined ? {} : { quantityLimit: mass.mmp.quantityLimit }),
+        ...(mass.mmp.deltaLimit === undefined ? {} : { deltaLimit: mass.mmp.deltaLimit }),
+        ...(mass.mmp.vegaLimit === undefined ? {} : { vegaLimit: mass.mmp.vegaLimit }),
+        ...(mass.mmp.maxQuoteQuantity === undefined ? {} : { maxQuoteQuantity: mass.mmp.maxQuoteQuantity }),
+      });
+    }
+    const entries: MassQuoteEntry[] = [];
+    for (let i = 0; i < instruments.length; i++) {
+      const instrument = instruments[i] as string;
+      const entry: MassQuoteEntry = { instrument };
+      for (const side of ['bid', 'ask'] as const) {
+        const price = (side === 'bid' ? out.bidPrice : out.askPrice)[i] as number;
+        const size = (side === 'bid' ? out.bidSize : out.askSize)[i] as number;
+        const slot = this.orders.get(quoteSlotId(mass.group, instrument, side));
+        if (slot?.state === 'pending' || slot?.state === 'pending_cancel') continue;
+        const resting = slot !== undefined && (slot.state === 'open' || slot.state === 'partially_filled');
+        const wanted = Number.isFinite(price) && size > 0;
+        if (!wanted) {
+          if (resting) entry[side] = { price: slot.price ?? price, amount: 0 };
+          continue;
+        }
+        if (resting && slot.price === price && Math.abs(slot.amount - slot.filled - size) <= 1e-9) continue;
+        entry[side] = { price, amount: size };
+      }
+      if (entry.bid !== undefined || entry.ask !== undefined) entries.push(entry);
+    }
+    commands.push(...this.orders.massQuote(mass.group, entries, this.now, mass.maxPerRequest));
+    return commands;
+  }
+
   /** Cancels every resting quote (REDUCING). */
   private pullQuotes(): VenueCommand[] {
+    const mass = this.massQuoting;
+    if (mass !== undefined) {
+      // Every live slot to 0 in one go, pending ones too (the venue applies them in order).
+      const byInstrument = new Map<string, MassQuoteEntry>();
+      for (const o of this.orders.live()) {
+        if (o.purpose !== 'quote' || o.state === 'pending_cancel') continue;
+        const side = o.side === 'buy' ? 'bid' : 'ask';
+        if (o.clientOrderId !== quoteSlotId(mass.group, o.instrument, side)) continue;
+        const entry = byInstrument.get(o.instrument) ?? { instrument: o.instrument };
+        entry[side] = { price: o.price ?? 0, amount: 0 };
+        byInstrument.set(o.instrument, entry);
+      }
+      return this.orders.massQuote(
+        mass.group,
+        [...byInstrument.values()],
+        this.now,
+        mass.maxPerRequest,
+        'cancel',
+      );
+    }
     const out: VenueCommand[] = [];
     for (const id of this.quoteIds.values()) {
       const c = this.orders.cancel(id, this.now);

@@ -260,6 +260,7 @@ export class Engine implements EngineHandle {
         const c = JSON.parse(r.body) as VenueCommand;
         if (c.kind === 'place')
           orders.restorePlace(c, r.timestampMs, c.postOnly === true ? 'quote' : 'hedge');
+        else if (c.kind === 'mass_quote') orders.restoreMassQuote(c, r.timestampMs);
       } else if (r.type === `${INPUT_TYPE_PREFIX}order`) {
         orders.onOrder((JSON.parse(r.body) as { order: VenueOrder }).order);
       } else {

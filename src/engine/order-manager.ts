@@ -20,6 +20,13 @@
  * - A request not answered within `timeoutMs` is asked about (`query_order`), once per timeout.
  * - Every request spends the venue's credits (`RateBudget`): quotes only above the reserve,
  *   cancels and hedges from it; a refused request is not sent (the caller sees null).
+ * - Mass quotes (<https://docs.deribit.com/articles/mass-quotes-specifications>): the venue keeps
+ *   one quote per side per instrument per MMP group and a new quote on that key edits it in
+ *   place (amount: the new open amount; 0 cancels the side). The manager keeps each key as a
+ *   slot, an order whose client id is `mq:<group>:<instrument>:<bid|ask>` (`quoteSlotId`, the id
+ *   the venue adapters give the venue's quote orders). A slot whose order is done and is quoted
+ *   again starts a new order under the same id; the done order's venue id is retired, so a late
+ *   word on it changes nothing.
  */
 import type { Side } from '../inventory/events.js';
 import type { RateBudget, RequestKind } from '../strategy/rate-budget.js';
@@ -72,9 +79,30 @@ export interface OrderRequest {
   timeInForce?: 'good_til_cancelled' | 'immediate_or_cancel' | 'fill_or_kill';
 }
 
+/** One side of one instrument in a mass quote: a new open amount at a price, 0 to cancel. */
+export interface SlotQuote {
+  price: number;
+  amount: number;
+}
+
+/** A mass quote's entry for one instrument. */
+export interface MassQuoteEntry {
+  instrument: string;
+  bid?: SlotQuote;
+  ask?: SlotQuote;
+}
+
+/** The client id of a mass-quote slot: the venue's key (group, instrument, side). */
+export function quoteSlotId(group: string, instrument: string, side: 'bid' | 'ask'): string {
+  return `mq:${group}:${instrument}:${side}`;
+}
+
 export class OrderManager {
   private readonly orders = new Map<string, ManagedOrder>();
   private readonly byVenueId = new Map<string, string>();
+  /** Venue ids of slot orders that ended before their slot was quoted again. */
+  private readonly retired = new Map<string, number>();
+  private quotesSent = 0;
   private sent = 0;
   /** Venue orders that match nothing we sent. */
   readonly foreign = new Map<string, VenueOrder>();
@@ -175,6 +203,97 @@ export class OrderManager {
     });
   }
 
+  /**
+   * Mass quotes for `entries` in `group`, at most `maxPerRequest` instruments per request (the
+   * venue's limit); each request spends one requote's credits (a cancel's with `kind` cancel:
+   * pulling quotes draws on the reserve), and the entries of a refused
+   * request are not sent (their slots stay as they were). Sides whose slot waits for the venue's
+   * answer (pending, pending cancel) must not be in `entries`: the caller quotes them again once
+   * answered.
+   */
+  massQuote(
+    group: string,
+    entries: readonly MassQuoteEntry[],
+    nowMs: number,
+    maxPerRequest: number,
+    kind: 'requote' | 'cancel' = 'requote',
+  ): VenueCommand[] {
+    const out: VenueCommand[] = [];
+    for (let start = 0; start < entries.length; start += maxPerRequest) {
+      if (!this.pay(kind, nowMs)) break;
+      const chunk = entries.slice(start, start + maxPerRequest);
+      this.quotesSent += 1;
+      const command: Extract<VenueCommand, { kind: 'mass_quote' }> = {
+        kind: 'mass_quote',
+        quoteId: `${this.prefix}-q${this.quotesSent}`,
+        mmpGroup: group,
+        quotes: chunk.map((e) => ({ ...e })),
+      };
+      this.applyMassQuote(command, nowMs, nowMs + this.timeoutMs);
+      out.push(command);
+    }
+    return out;
+  }
+
+  /** A journaled `mass_quote` again, after a restart (spends no credits; the venue's view settles it). */
+  restoreMassQuote(command: Extract<VenueCommand, { kind: 'mass_quote' }>, sentMs: number): void {
+    const n = Number(command.quoteId.slice(this.prefix.length + 2));
+    if (command.quoteId.startsWith(`${this.prefix}-q`) && Number.isSafeInteger(n))
+      this.quotesSent = Math.max(this.quotesSent, n);
+    this.applyMassQuote(command, sentMs, Number.NaN);
+  }
+
+  private applyMassQuote(
+    command: Extract<VenueCommand, { kind: 'mass_quote' }>,
+    nowMs: number,
+    deadlineMs: number,
+  ): void {
+    for (const entry of command.quotes) {
+      for (const side of ['bid', 'ask'] as const) {
+        const quote = entry[side];
+        if (quote === undefined) continue;
+        const id = quoteSlotId(command.mmpGroup, entry.instrument, side);
+        const o = this.orders.get(id);
+        const resting = o !== undefined && (o.state === 'open' || o.state === 'partially_filled');
+        if (quote.amount === 0) {
+          if (o === undefined || DONE.has(o.state)) continue;
+          o.state = 'pending_cancel';
+          o.lastUpdateMs = nowMs;
+          o.deadlineMs = deadlineMs;
+          continue;
+        }
+        if (o !== undefined && resting) {
+          // An edit in place: the new open amount on top of what filled.
+          o.price = quote.price;
+          o.amount = o.filled + quote.amount;
+          o.lastUpdateMs = nowMs;
+          o.deadlineMs = deadlineMs;
+          continue;
+        }
+        if (o?.orderId !== null && o?.orderId !== undefined) {
+          this.retired.set(o.orderId, nowMs);
+          this.byVenueId.delete(o.orderId);
+        }
+        this.orders.set(id, {
+          clientOrderId: id,
+          orderId: null,
+          instrument: entry.instrument,
+          side: side === 'bid' ? 'buy' : 'sell',
+          price: quote.price,
+          amount: quote.amount,
+          filled: 0,
+          state: 'pending',
+          purpose: 'quote',
+          postOnly: true,
+          sentMs: nowMs,
+          lastUpdateMs: nowMs,
+          deadlineMs,
+          reason: null,
+        });
+      }
+    }
+  }
+
   /** A new price and amount for a resting order (it must be open with a venue id); null if not possible. */
   edit(clientOrderId: string, price: number, amount: number, nowMs: number): VenueCommand | null {
     const o = this.orders.get(clientOrderId);
@@ -213,6 +332,7 @@ export class OrderManager {
 
   /** The venue's word on an order. Returns the managed order it updated, if any. */
   onOrder(order: VenueOrder): ManagedOrder | undefined {
+    if (this.retired.has(order.orderId)) return undefined;
     const key =
       order.clientOrderId !== null && this.orders.has(order.clientOrderId)
         ? order.clientOrderId
@@ -343,5 +463,6 @@ export class OrderManager {
         if (o.orderId !== null) this.byVenueId.delete(o.orderId);
       }
     }
+    for (const [orderId, atMs] of this.retired) if (atMs < beforeMs) this.retired.delete(orderId);
   }
 }

@@ -148,6 +148,8 @@ export type VenueCommand =
       quantityLimit?: number;
       deltaLimit?: number;
       vegaLimit?: number;
+      /** Mass-quote groups: the largest amount of one quote (`max_quote_quantity`). */
+      maxQuoteQuantity?: number;
     }
   | { kind: 'reset_mmp'; index: string; group: string | null }
   /** Ask the venue for the truth about an order whose answer timed out. */

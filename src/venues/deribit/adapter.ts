@@ -42,6 +42,7 @@ import type { FillEvent } from '../../inventory/events.js';
 import { fillFromUserTrade } from '../../inventory/venue/user-trades.js';
 import { parseDeribitNotification } from '../../market/recorded/deribit-jsonl.js';
 import { backoffDelay, currencyOf, orderFromVenue } from './orders.js';
+import { quoteSlotId } from '../../engine/order-manager.js';
 import {
   DERIBIT_ERRORS,
   DeribitRpc,
@@ -786,6 +787,7 @@ export class DeribitAdapter implements VenueAdapter {
           ...(command.quantityLimit === undefined ? {} : { quantity_limit: command.quantityLimit }),
           ...(command.deltaLimit === undefined ? {} : { delta_limit: command.deltaLimit }),
           ...(command.vegaLimit === undefined ? {} : { vega_limit: command.vegaLimit }),
+          ...(command.maxQuoteQuantity === undefined ? {} : { max_quote_quantity: command.maxQuoteQuantity }),
         });
         return;
       case 'reset_mmp':
@@ -969,11 +971,21 @@ export class DeribitAdapter implements VenueAdapter {
       for (const entry of result.errors) {
         if (!isObject(entry)) continue;
         const error = isObject(entry.error) ? entry.error : {};
+        // The refused side's slot (group, instrument, side), as its orders are named.
+        const side =
+          entry.side === 'bid' || entry.side === 'buy'
+            ? 'bid'
+            : entry.side === 'ask' || entry.side === 'sell'
+              ? 'ask'
+              : null;
         this.emit({
           kind: 'reject',
           venue: this.venue,
           timestampMs: this.now(),
-          clientOrderId: command.quoteId,
+          clientOrderId:
+            side === null || typeof entry.instrument_name !== 'string'
+              ? command.quoteId
+              : quoteSlotId(command.mmpGroup, entry.instrument_name, side),
           code: typeof error.code === 'number' ? error.code : -1,
           message: this.redact(
             `${String(entry.instrument_name)} ${String(entry.side)}: ${String(error.message ?? 'error')}`,

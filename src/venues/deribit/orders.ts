@@ -14,6 +14,7 @@
  */
 import { InputError } from '../../model/errors.js';
 import type { VenueOrder, VenueOrderState } from '../../engine/types.js';
+import { quoteSlotId } from '../../engine/order-manager.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -45,7 +46,23 @@ export function orderFromVenue(entry: Json, venue: string): VenueOrder {
   const price = typeof entry.price === 'number' && Number.isFinite(entry.price) ? entry.price : null;
   const average =
     typeof entry.average_price === 'number' && entry.average_price > 0 ? entry.average_price : null;
-  const label = typeof entry.label === 'string' && entry.label !== '' ? entry.label : null;
+  // A mass quote's order has no label of ours; its key at the venue (MMP group, instrument, side)
+  // is its client id (`quoteSlotId`): the order object's `mmp_group` with `quote: true` or a
+  // `quote_id` (<https://docs.deribit.com/api-reference/trading/private-mass_quote>).
+  const quoted =
+    typeof entry.mmp_group === 'string' &&
+    entry.mmp_group !== '' &&
+    (entry.quote === true || typeof entry.quote_id === 'string');
+  const label =
+    typeof entry.label === 'string' && entry.label !== ''
+      ? entry.label
+      : quoted
+        ? quoteSlotId(
+            entry.mmp_group as string,
+            text(entry, 'instrument_name'),
+            direction === 'buy' ? 'bid' : 'ask',
+          )
+        : null;
   const reasonField = entry.cancel_reason ?? entry.reject_reason ?? null;
   return {
     venue,

@@ -41,6 +41,7 @@ import type { EngineInput, VenueAdapter, VenueCommand, VenueOrder } from '../../
 import type { FillEvent } from '../../inventory/events.js';
 import { minMoney, mulDivMoney, mulMoney, parseMoney, type Money } from '../../inventory/money.js';
 import { InputError } from '../../model/errors.js';
+import { indexNameOf } from '../../strategy/mass-quote.js';
 import {
   DERIBIT_FEES,
   type ExchangeEvent,
@@ -379,7 +380,7 @@ export class SimVenue implements VenueAdapter {
       case 'set_mmp': {
         ex.setMmpConfig({
           participant: US,
-          index: command.index,
+          index: exchangeIndex(command.index),
           group: command.group ?? '',
           intervalMs: command.intervalS * 1000,
           frozenTimeMs: command.frozenTimeS * 1000,
@@ -390,7 +391,7 @@ export class SimVenue implements VenueAdapter {
         return;
       }
       case 'reset_mmp': {
-        ex.resetMmp(US, command.index, command.group ?? '');
+        ex.resetMmp(US, exchangeIndex(command.index), command.group ?? '');
         return;
       }
       case 'query_order': {
@@ -573,7 +574,7 @@ export class SimVenue implements VenueAdapter {
           kind: 'mmp_trigger',
           venue: SIM_VENUE,
           timestampMs: event.timestampMs,
-          index: event.index,
+          index: indexNameOf(event.index),
           group: event.group === '' ? null : event.group,
           frozenUntilMs: event.frozenUntilMs,
         });
@@ -722,4 +723,13 @@ export class SimVenue implements VenueAdapter {
 function averageAfter(before: VenueOrder, fill: Fill): number {
   const prior = before.averagePrice === null ? 0 : before.averagePrice * before.filledAmount;
   return (prior + fill.price * fill.amount) / (before.filledAmount + fill.amount);
+}
+
+/**
+ * The simulated exchange keys MMP by the base coin (`BTC`); the venue names the index
+ * (`btc_usd`, as `private/set_mmp_config`'s `index_name`). Either is taken.
+ */
+function exchangeIndex(index: string): string {
+  const venueName = /^([a-z]+)_usdc?$/.exec(index);
+  return venueName === null ? index : (venueName[1] as string).toUpperCase();
 }
