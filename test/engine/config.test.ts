@@ -54,5 +54,27 @@ describe('run configuration', () => {
     expect(field('nonsense: 1')).toBe('config');
     expect(field('journal: { kind: postgres }')).toBe('journal.url');
     expect(field('journal: { kind: mysql }')).toBe('journal.kind');
+    expect(field('quoting: { send: fix }')).toBe('quoting.send');
+    expect(field('quoting: { mass_quote: { group: "a b" } }')).toBe('quoting.mass_quote.group');
+    expect(field('quoting: { mass_quote: { mmp: { interval_s: 1 } } }')).toBe('quoting.mass_quote.mmp');
+    expect(field('quoting: { mass_quote: { mmp: { interval_s: 0.5, quantity_limit: 5 } } }')).toBe(
+      'quoting.mass_quote.mmp.interval_s',
+    );
+  });
+
+  it('mass quoting: off by default; on, with the MMP group and its protection', () => {
+    expect(coreConfigOf(DEFAULT_RUN_CONFIG, 'sim').quoting?.send).toBe('orders');
+    const c = parseRunConfig(
+      'quoting: { send: mass_quote, mass_quote: { group: mm-1, max_per_request: 5, mmp: { interval_s: 2, frozen_time_s: 0, vega_limit: 40, max_quote_quantity: 3 } } }',
+    );
+    expect(coreConfigOf(c, 'sim').quoting).toMatchObject({
+      send: 'mass_quote',
+      massQuote: {
+        group: 'mm-1',
+        maxPerRequest: 5,
+        mmp: { intervalS: 2, frozenTimeS: 0, vegaLimit: 40, maxQuoteQuantity: 3 },
+        coolDownMs: 5000,
+      },
+    });
   });
 });

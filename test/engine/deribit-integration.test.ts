@@ -127,13 +127,28 @@ function adapterFor(fake: FakeDeribit, logs: string[], secret = SECRET): Deribit
   });
 }
 
-async function rig(): Promise<Rig> {
+/** The same, quoting with mass quotes in one MMP group. */
+const MASS_CORE: CoreConfig = {
+  ...CORE,
+  quoting: {
+    ...(CORE.quoting as NonNullable<CoreConfig['quoting']>),
+    send: 'mass_quote',
+    massQuote: {
+      group: 'it-mq',
+      maxPerRequest: 2,
+      mmp: { intervalS: 1, frozenTimeS: 0, quantityLimit: 100, maxQuoteQuantity: 10 },
+      coolDownMs: 1_000,
+    },
+  },
+};
+
+async function rig(core: CoreConfig = CORE): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'ballast-deribit-it-'));
   const fake = await FakeDeribit.start({ clientSecret: SECRET, instruments: [...OPTIONS, PERP] });
   const logs: string[] = [];
   const adapter = adapterFor(fake, logs);
   const journal = SqliteJournal.open(join(dir, 'journal.sqlite'));
-  const engine = Engine.open({ core: CORE, journal, venue: adapter, timerMs: 50, runId: 'it' });
+  const engine = Engine.open({ core, journal, venue: adapter, timerMs: 50, runId: 'it' });
   const r: Rig = {
     dir,
     fake,
@@ -579,6 +594,53 @@ describe('the engine against a fake Deribit', () => {
     expect(result).toMatchObject({ accepted: true, trading_state: 'ACTIVE' });
     await quoting(r);
     expect(r.fake.received.slice(resumed).some((q) => NEW_ORDER.has(q.method))).toBe(true);
+    await expectConsistent(r);
+  });
+
+  it('mass quotes: MMP configured first, quotes keyed by group/instrument/side, edited in place; a missed heartbeat pulls them, the reconnect configures and quotes again', async () => {
+    const r = await rig(MASS_CORE);
+    const methods = () => r.fake.received.map((q) => q.method);
+    expect(methods().indexOf('private/set_mmp_config')).toBeLessThan(methods().indexOf('private/mass_quote'));
+    expect(methods().filter((m) => m === 'private/buy' || m === 'private/sell')).toEqual([]);
+    // Every resting quote is the group's, one per side per instrument, named by that key.
+    const named = () =>
+      r.engine
+        .state()
+        .orders.map((o) => o.client_order_id)
+        .sort();
+    const keys = QUOTED.flatMap((i) => [`mq:it-mq:${i}:ask`, `mq:it-mq:${i}:bid`]).sort();
+    expect(named()).toEqual(keys);
+    expect(r.fake.openOrders().every((o) => o.mmp_group === 'it-mq' && o.quote === true)).toBe(true);
+    // At most two instruments per request (three quoted: two requests).
+    const sent = [...r.journal.replay({ order: 'append', types: ['output.command'] })]
+      .map((x) => JSON.parse(x.body) as { kind: string; quotes?: unknown[] })
+      .filter((c) => c.kind === 'mass_quote');
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(sent.every((c) => (c.quotes?.length ?? 0) <= 2)).toBe(true);
+    // A filled quote is quoted again under its key (a new order); the others are edited in place.
+    const before = new Map(
+      r.fake.openOrders().map((o) => [`${o.instrument_name}|${o.direction}`, o.order_id]),
+    );
+    await fillQuote(r, QUOTED[1] as string, 'sell');
+    await quoting(r);
+    expect(named()).toEqual(keys);
+    const after = new Map(
+      r.fake.openOrders().map((o) => [`${o.instrument_name}|${o.direction}`, o.order_id]),
+    );
+    expect(after.get(`${QUOTED[1]}|sell`)).not.toBe(before.get(`${QUOTED[1]}|sell`));
+    expect(after.get(`${QUOTED[0]}|buy`)).toBe(before.get(`${QUOTED[0]}|buy`));
+    await expectConsistent(r);
+    // A missed heartbeat: the kill path pulls them; after the reconnect MMP again, then quotes.
+    const from = r.fake.received.length;
+    const silenced = r.fake.silenceMain(false) as number;
+    const { report: k, detected } = await killReportFor(r, /^missed heartbeat/);
+    expectCancelFirst(r, from, detected.timestampMs, silenced);
+    expect(k.cancelled).toBe(QUOTED.length * 2);
+    await quoting(r);
+    const again = r.fake.received.slice(from).map((q) => q.method);
+    expect(again.indexOf('private/set_mmp_config')).toBeGreaterThan(again.indexOf('private/cancel_all'));
+    expect(again.indexOf('private/set_mmp_config')).toBeLessThan(again.indexOf('private/mass_quote'));
+    expect(named()).toEqual(keys);
     await expectConsistent(r);
   });
 

@@ -100,6 +100,15 @@ describe('DeribitAdapter against a fake Deribit', () => {
     h.adapter.send({ kind: 'cancel', clientOrderId: 'run-1', orderId: opened.order.orderId });
     await waitFor('cancelled', () => ofKind(h.inputs, 'order').find((i) => i.order.state === 'cancelled'));
     h.adapter.send({
+      kind: 'set_mmp',
+      index: 'btc_usd',
+      group: 'g1',
+      intervalS: 1,
+      frozenTimeS: 0,
+      quantityLimit: 100,
+      maxQuoteQuantity: 50,
+    });
+    h.adapter.send({
       kind: 'mass_quote',
       quoteId: 'q1',
       mmpGroup: 'g1',
@@ -107,15 +116,45 @@ describe('DeribitAdapter against a fake Deribit', () => {
         { instrument: INSTRUMENT, bid: { price: 4990, amount: 10 }, ask: { price: 5100, amount: 10 } },
       ],
     });
-    await waitFor('quotes', () => ofKind(h.inputs, 'order').filter((i) => i.order.mmp).length === 2);
+    await waitFor('quotes', () => ofKind(h.inputs, 'order').filter((i) => i.order.mmp).length >= 2);
+    const config = h.fake.received.find((r) => r.method === 'private/set_mmp_config');
+    expect(config).toBeDefined();
+    // The venue's quote orders come named by their key: group, instrument, side.
+    const quoted = ofKind(h.inputs, 'order').filter((i) => i.order.mmp);
+    expect(new Set(quoted.map((i) => i.order.clientOrderId))).toEqual(
+      new Set([`mq:g1:${INSTRUMENT}:bid`, `mq:g1:${INSTRUMENT}:ask`]),
+    );
+    const bidId = quoted.find((i) => i.order.side === 'buy')?.order.orderId;
+    // A new bid edits the quote in place; amount 0 pulls the ask; a refused side is named by its key.
+    h.fake.faults.rejectQuoteSide = null;
     h.adapter.send({
-      kind: 'set_mmp',
-      index: 'btc_usd',
-      group: 'g1',
-      intervalS: 1,
-      frozenTimeS: 0,
-      quantityLimit: 100,
+      kind: 'mass_quote',
+      quoteId: 'q2',
+      mmpGroup: 'g1',
+      quotes: [{ instrument: INSTRUMENT, bid: { price: 4995, amount: 5 }, ask: { price: 5100, amount: 0 } }],
     });
+    await waitFor('requoted', () =>
+      ofKind(h.inputs, 'order').find((i) => i.order.mmp && i.order.state === 'cancelled'),
+    );
+    const bid = ofKind(h.inputs, 'order')
+      .filter((i) => i.order.orderId === bidId)
+      .at(-1)?.order;
+    expect(bid).toMatchObject({
+      price: 4995,
+      amount: 5,
+      state: 'open',
+      clientOrderId: `mq:g1:${INSTRUMENT}:bid`,
+    });
+    h.fake.faults.rejectQuoteSide = 'ask';
+    h.adapter.send({
+      kind: 'mass_quote',
+      quoteId: 'q3',
+      mmpGroup: 'g1',
+      quotes: [{ instrument: INSTRUMENT, ask: { price: 5090, amount: 5 } }],
+    });
+    const refused = await waitFor('refused side', () => ofKind(h.inputs, 'reject')[0]);
+    expect(refused).toMatchObject({ clientOrderId: `mq:g1:${INSTRUMENT}:ask`, code: 10009 });
+    h.fake.faults.rejectQuoteSide = null;
     h.adapter.send({ kind: 'reset_mmp', index: 'btc_usd', group: 'g1' });
     await waitFor('mmp calls', () => h.fake.received.some((r) => r.method === 'private/reset_mmp'));
     h.fake.mmpTrigger('btc_usd', 0, 'g1');
@@ -124,7 +163,7 @@ describe('DeribitAdapter against a fake Deribit', () => {
     const margin = await h.adapter.compareMargin('BTC', 0.001);
     expect(margin.venueInitialMargin).toBeGreaterThan(0);
     expect(margin.difference).toBeCloseTo(0.001 - margin.venueInitialMargin, 12);
-    expect(ofKind(h.inputs, 'reject')).toEqual([]);
+    expect(ofKind(h.inputs, 'reject')).toHaveLength(1);
   });
 
   it('a disconnect before the venue acts: reconnects, reconciles, and the lost order is reported not found', async () => {

@@ -79,6 +79,8 @@ export interface FakeFaults {
   rejectRefresh: number;
   /** Every `public/auth` is rejected (a refresh with 13009, client credentials with 13004). */
   rejectAuth: boolean;
+  /** Mass quotes: this side of every quote is refused (10009 not_enough_funds, in `errors`). */
+  rejectQuoteSide: 'bid' | 'ask' | null;
 }
 
 export interface ReceivedRequest {
@@ -150,6 +152,7 @@ export class FakeDeribit {
     holdRequest: null,
     rejectRefresh: 0,
     rejectAuth: false,
+    rejectQuoteSide: null,
   };
   /** `expires_in` (seconds) of the tokens issued from now on. */
   tokenLifetimeS: number;
@@ -163,6 +166,9 @@ export class FakeDeribit {
   readonly connections = new Map<number, Connection>();
   private readonly changeIds = new Map<string, number>();
   private readonly orderConnection = new Map<string, number>();
+  /** Mass quotes: the order of each (group, instrument, side), and the groups with an MMP config. */
+  private readonly quoteKeys = new Map<string, string>();
+  private readonly mmpGroups = new Set<string>();
   private nextConnection = 1;
   private nextOrder = 4008978075;
   private nextTrade = 48079262;
@@ -726,7 +732,15 @@ export class FakeDeribit {
         return { result: { trades: page, has_more: from + count < mine.length } };
       }
       case 'private/mass_quote': {
+        // One quote per side per instrument per MMP group: a quote on a key with an open order
+        // edits it (amount: the new open amount), amount 0 cancels it, else a new MMP order
+        // (<https://docs.deribit.com/articles/mass-quotes-specifications>). The order objects carry
+        // `quote`, `quote_id` and `mmp_group`.
+        const group = String(params.mmp_group);
+        if (!this.mmpGroups.has(group))
+          return { error: { code: 13778, message: 'mmp_group_not_configured' } };
         const orders: FakeOrder[] = [];
+        const errors: Json[] = [];
         for (const quote of (params.quotes as Json[]) ?? []) {
           for (const [side, direction] of [
             ['bid', 'buy'],
@@ -734,20 +748,58 @@ export class FakeDeribit {
           ] as const) {
             const level = quote[side] as { price: number; amount: number } | undefined;
             if (level === undefined) continue;
+            const instrument = String(quote.instrument_name);
+            const key = `${group}\u0000${instrument}\u0000${side}`;
+            const existing = this.orders.get(this.quoteKeys.get(key) ?? '');
+            const open = existing !== undefined && existing.order_state === 'open' ? existing : undefined;
+            if (this.faults.rejectQuoteSide === side) {
+              errors.push({
+                instrument_name: instrument,
+                side,
+                error: { code: 10009, message: 'not_enough_funds' },
+              });
+              continue;
+            }
+            if (level.amount === 0) {
+              if (open !== undefined) {
+                this.cancelOrder(open, 'user_request');
+                orders.push({ ...open });
+              }
+              continue;
+            }
+            if (open !== undefined) {
+              open.amount = open.filled_amount + level.amount;
+              open.price = level.price;
+              open.quote_id = params.quote_id;
+              open.last_update_timestamp = Date.now();
+              this.publishAccount('orders', instrument, { ...open });
+              orders.push({ ...open });
+              continue;
+            }
             const order = this.makeOrder(
-              { instrument_name: quote.instrument_name, price: level.price, amount: level.amount, mmp: true },
+              {
+                instrument_name: instrument,
+                price: level.price,
+                amount: level.amount,
+                mmp: true,
+                post_only: true,
+              },
               direction,
             );
+            order.quote = true;
             order.quote_id = params.quote_id;
-            order.mmp_group = params.mmp_group;
+            order.mmp_group = group;
             this.orders.set(order.order_id, order);
             this.orderConnection.set(order.order_id, connection.id);
+            this.quoteKeys.set(key, order.order_id);
+            this.publishAccount('orders', instrument, { ...order });
             orders.push(order);
           }
         }
-        return { result: { orders: orders.map((o) => ({ ...o })), trades: [], errors: [] } };
+        return { result: { orders: orders.map((o) => ({ ...o })), trades: [], errors } };
       }
       case 'private/set_mmp_config':
+        if (typeof params.mmp_group === 'string') this.mmpGroups.add(params.mmp_group);
         return { result: [{ ...params }] };
       case 'private/reset_mmp':
         return { result: 'ok' };
