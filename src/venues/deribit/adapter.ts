@@ -963,7 +963,23 @@ export class DeribitAdapter implements VenueAdapter {
         })),
       });
     } catch (error) {
-      this.onRequestError(command.quoteId, 'private/mass_quote', error);
+      const unknown =
+        error instanceof RpcTimeoutError || (error instanceof RpcClosedError && this.wasSent(error));
+      if (unknown) {
+        // Quotes carry no label to ask about: the reconciliation's open orders and each slot's
+        // timeout in the order manager settle them.
+        this.log('warn', `private/mass_quote ${command.quoteId}: outcome unknown: ${this.describe(error)}`);
+        return;
+      }
+      // Refused as a whole (or never sent): every side of it, by its slot.
+      for (const quote of command.quotes)
+        for (const side of ['bid', 'ask'] as const)
+          if (quote[side] !== undefined)
+            this.onRequestError(
+              quoteSlotId(command.mmpGroup, quote.instrument, side),
+              'private/mass_quote',
+              error,
+            );
       return;
     }
     this.emitOrderResult(result);

@@ -155,6 +155,23 @@ describe('DeribitAdapter against a fake Deribit', () => {
     const refused = await waitFor('refused side', () => ofKind(h.inputs, 'reject')[0]);
     expect(refused).toMatchObject({ clientOrderId: `mq:g1:${INSTRUMENT}:ask`, code: 10009 });
     h.fake.faults.rejectQuoteSide = null;
+    // A request refused as a whole (the rate limit): a reject for each of its sides, by slot.
+    h.fake.faults.rejectNext = { method: 'private/mass_quote', code: 10028, message: 'too_many_requests' };
+    h.adapter.send({
+      kind: 'mass_quote',
+      quoteId: 'q4',
+      mmpGroup: 'g1',
+      quotes: [{ instrument: INSTRUMENT, bid: { price: 4980, amount: 1 }, ask: { price: 5110, amount: 1 } }],
+    });
+    await waitFor('the whole request refused', () => ofKind(h.inputs, 'reject').length === 3);
+    expect(
+      ofKind(h.inputs, 'reject')
+        .slice(1)
+        .map((x) => [x.clientOrderId, x.code]),
+    ).toEqual([
+      [`mq:g1:${INSTRUMENT}:bid`, 10028],
+      [`mq:g1:${INSTRUMENT}:ask`, 10028],
+    ]);
     h.adapter.send({ kind: 'reset_mmp', index: 'btc_usd', group: 'g1' });
     await waitFor('mmp calls', () => h.fake.received.some((r) => r.method === 'private/reset_mmp'));
     h.fake.mmpTrigger('btc_usd', 0, 'g1');
@@ -163,7 +180,7 @@ describe('DeribitAdapter against a fake Deribit', () => {
     const margin = await h.adapter.compareMargin('BTC', 0.001);
     expect(margin.venueInitialMargin).toBeGreaterThan(0);
     expect(margin.difference).toBeCloseTo(0.001 - margin.venueInitialMargin, 12);
-    expect(ofKind(h.inputs, 'reject')).toHaveLength(1);
+    expect(ofKind(h.inputs, 'reject')).toHaveLength(3);
   });
 
   it('a disconnect before the venue acts: reconnects, reconciles, and the lost order is reported not found', async () => {
