@@ -76,6 +76,10 @@ describe('the engine on the simulated venue', () => {
     expect(d.smiles.length).toBeGreaterThan(2);
     expect(d.smiles.every((x) => x.points.length > 0)).toBe(true);
     expect(d.smiles.some((x) => x.fit.length > 0)).toBe(true);
+    // Market bid and ask vols around the mark (the venue's bid_iv / ask_iv), as on Deribit.
+    const quoted = d.smiles.flatMap((x) => x.points).filter((p) => p.bid_iv !== null && p.ask_iv !== null);
+    expect(quoted.length).toBeGreaterThan(20);
+    expect(quoted.every((p) => (p.bid_iv as number) <= (p.ask_iv as number))).toBe(true);
     expect(d.term.length).toBeGreaterThan(0);
     const a = d.attribution;
     expect(a).not.toBeNull();
