@@ -31,10 +31,8 @@ import type { MarketEvent, TickerEvent } from '../market/events.js';
 import { formatExpiryCode } from '../model/expiry-code.js';
 import { parseInstrumentName, type ParsedInstrumentName } from '../model/instrument-name.js';
 import { MS_PER_YEAR } from '../model/time.js';
-import { black76 } from '../pricing/black76.js';
-import type { FutureMark, RiskMarket, RiskPosition } from '../risk/inputs.js';
+import type { RiskMarket } from '../risk/inputs.js';
 import { parseLimitsText, type LimitsConfig } from '../risk/limits/config.js';
-import { portfolioMargin } from '../risk/margin/portfolio-margin.js';
 import {
   stateChangeRecord,
   TradingController,
@@ -46,9 +44,16 @@ import { MmpGuard, indexNameOf } from '../strategy/mass-quote.js';
 import { RateBudget, type RateBudgetConfig } from '../strategy/rate-budget.js';
 import type { JournalRecord } from '../store/journal.js';
 import { calibrateSurface, type SliceQuotes } from '../vol/calibrate-surface.js';
-import type { ChainQuote } from '../vol/chain.js';
 import type { VolSurface } from '../vol/surface.js';
 import { inputTime } from './inputs.js';
+import {
+  bookBreakdown,
+  bookMargin,
+  optionUnitGreeks,
+  riskMarketOf,
+  type MarkedBook,
+  type UnitGreeks,
+} from './book-risk.js';
 import { OrderManager, quoteSlotId, type MassQuoteEntry } from './order-manager.js';
 import type {
   CommandResult,
@@ -149,8 +154,6 @@ const MAX_FILLS = 500;
 const MAX_SAMPLES = 3600;
 /** The attribution's window. */
 const ATTRIBUTION_MS = 60_000;
-const STRESS_SPOT = [-0.2, -0.15, -0.1, -0.05, 0, 0.05, 0.1, 0.15, 0.2];
-const STRESS_VOL = [-0.1, -0.05, 0, 0.05, 0.1];
 
 interface Sample {
   t: number;
@@ -685,22 +688,9 @@ export class EngineCore {
   /** Per-contract greeks of an option: premium-adjusted delta (coin), vega (USD/vol pt), gamma, theta (USD/day). */
   private optionGreeks(
     instrument: string,
-    name: { kind: 'option'; strike: number; expiryMs: number; optionKind?: string } | undefined,
-  ): { delta: number; vega: number; gamma: number; theta: number } | undefined {
-    const t = this.tickers.get(instrument);
-    if (t === undefined || name === undefined) return undefined;
-    const forward = t.underlyingPrice;
-    const iv = t.markIv;
-    const years = (name.expiryMs - this.now) / MS_PER_YEAR;
-    if (forward === undefined || iv === undefined || !(years > 0) || !(iv > 0)) return undefined;
-    const kind = instrument.endsWith('-C') ? 'call' : 'put';
-    const g = black76(kind, forward, name.strike, years, iv / 100, 0);
-    return {
-      delta: g.delta - g.price / forward,
-      vega: g.vega / 100,
-      gamma: g.gamma,
-      theta: g.theta / 365,
-    };
+    name: { strike: number; expiryMs: number; optionType: 'call' | 'put' } | undefined,
+  ): UnitGreeks | undefined {
+    return name === undefined ? undefined : optionUnitGreeks(name, this.tickers.get(instrument), this.now);
   }
 
   private requote(): VenueCommand[] {
@@ -952,57 +942,20 @@ export class EngineCore {
 
   /** The market as the risk code reads it, from the tickers (venue marks and implied vols). */
   riskMarket(): RiskMarket {
-    const options = new Map<string, ChainQuote>();
-    const futures = new Map<string, FutureMark>();
-    for (const t of this.tickers.values()) {
-      let parsed: ParsedInstrumentName;
-      try {
-        parsed = parseInstrumentName(t.instrument);
-      } catch {
-        continue;
-      }
-      if (parsed.kind === 'option') {
-        if (t.markPrice === undefined || t.underlyingPrice === undefined || t.markIv === undefined) continue;
-        const iv = t.markIv / 100;
-        options.set(t.instrument, {
-          instrumentName: t.instrument,
-          kind: parsed.optionType,
-          strike: parsed.strike,
-          expiryMs: parsed.expiryMs,
-          timestampMs: t.timestampMs,
-          yearsToExpiry: (parsed.expiryMs - t.timestampMs) / MS_PER_YEAR,
-          forwardUsd: t.underlyingPrice,
-          underlyingIndex: t.underlyingIndex ?? null,
-          indexUsd: t.indexPrice ?? this.index,
-          rate: 0,
-          markCoin: t.markPrice,
-          bidCoin: t.bidPrice ?? null,
-          askCoin: t.askPrice ?? null,
-          bidAmount: t.bidAmount ?? 0,
-          askAmount: t.askAmount ?? 0,
-          venueMarkIv: iv,
-          venueBidIv: t.bidIv === undefined ? null : t.bidIv / 100,
-          venueAskIv: t.askIv === undefined ? null : t.askIv / 100,
-          venueGreeks: null,
-          ivMark: iv,
-          ivBid: t.bidIv === undefined ? null : t.bidIv / 100,
-          ivAsk: t.askIv === undefined ? null : t.askIv / 100,
-          line: 0,
-        });
-      } else if ((parsed.kind === 'future' || parsed.kind === 'perpetual') && t.markPrice !== undefined) {
-        futures.set(t.instrument, {
-          instrument: t.instrument,
-          parsed,
-          markPrice: t.markPrice,
-          indexPrice: t.indexPrice ?? this.index,
-          timestampMs: t.timestampMs,
-          line: 0,
-        });
-      }
-    }
-    const index = new Map<string, number>();
-    if (Number.isFinite(this.index)) index.set(this.config.currency, this.index);
-    return { options, futures, index, timestampMs: this.now, warnings: [] };
+    return riskMarketOf(this.tickers.values(), this.index, this.config.currency, this.now);
+  }
+
+  /** The book as marked now, for `book-risk.ts`. */
+  private markedBook(): MarkedBook {
+    return {
+      positions: this.ledger
+        .positions(true)
+        .map((p) => ({ instrument: p.instrument, amount: toNumber(p.amount) })),
+      tickers: this.tickers,
+      index: this.index,
+      currency: this.config.currency,
+      nowMs: this.now,
+    };
   }
 
   /**
@@ -1013,37 +966,21 @@ export class EngineCore {
   margin(): EngineState['margin'] {
     if (this.now - this.marginAtMs < 1000) return this.marginCache;
     this.marginAtMs = this.now;
-    const book: RiskPosition[] = this.ledger
-      .positions(true)
-      .map((p, i) => ({
-        instrument: p.instrument,
-        parsed: parseInstrumentName(p.instrument),
-        amount: toNumber(p.amount),
-        line: i + 1,
-      }))
-      .filter((p) => p.parsed.base === this.config.currency);
-    if (book.length === 0 || !Number.isFinite(this.index)) return (this.marginCache = null);
-    try {
-      const m = portfolioMargin(book, this.riskMarket(), { coin: this.config.currency });
-      this.marginCache = {
-        initial_coin: m.initialMarginCoin,
-        initial_usd: m.initialMarginUsd,
-        maintenance_coin: m.maintenanceMarginCoin,
-        maintenance_usd: m.maintenanceMarginUsd,
-        worst_case_coin: m.worstCaseCoin,
-        worst_scenario: m.worstScenario?.name ?? null,
-        ...(this.venueMargin === undefined
-          ? {}
-          : {
-              venue: {
-                ...this.venueMargin,
-                difference_coin: m.initialMarginCoin - this.venueMargin.initial_coin,
-              },
-            }),
-      };
-    } catch {
-      this.marginCache = null;
-    }
+    const m = bookMargin(this.markedBook());
+    this.marginCache =
+      m === null
+        ? null
+        : {
+            ...m,
+            ...(this.venueMargin === undefined
+              ? {}
+              : {
+                  venue: {
+                    ...this.venueMargin,
+                    difference_coin: m.initial_coin - this.venueMargin.initial_coin,
+                  },
+                }),
+          };
     return this.marginCache;
   }
 
@@ -1104,111 +1041,7 @@ export class EngineCore {
 
   /** The risk breakdown for the dashboard (`EngineDetails`). */
   details(): EngineDetails {
-    const byExpiry = new Map<number, EngineDetails['greeks_by_expiry'][number]>();
-    const byPosition: EngineDetails['greeks_by_position'] = [];
-    const legs: {
-      kind: 'call' | 'put';
-      amount: number;
-      forward: number;
-      strike: number;
-      years: number;
-      iv: number;
-      usd: number;
-    }[] = [];
-    let perpUsd = 0;
-    for (const p of this.ledger.positions(true)) {
-      const amount = toNumber(p.amount);
-      let name: ParsedInstrumentName;
-      try {
-        name = parseInstrumentName(p.instrument);
-      } catch {
-        continue;
-      }
-      const t = this.tickers.get(p.instrument);
-      if (name.kind === 'option') {
-        const g = this.optionGreeks(p.instrument, name);
-        const value = (t?.markPrice ?? 0) * this.index * amount;
-        byPosition.push({
-          instrument: p.instrument,
-          expiry: formatExpiryCode(name.expiryMs),
-          strike: name.strike,
-          amount,
-          delta: (g?.delta ?? 0) * amount,
-          gamma: (g?.gamma ?? 0) * amount,
-          vega: (g?.vega ?? 0) * amount,
-          theta: (g?.theta ?? 0) * amount,
-          value_usd: Number.isFinite(value) ? value : 0,
-        });
-        let e = byExpiry.get(name.expiryMs);
-        if (e === undefined) {
-          e = {
-            expiry: formatExpiryCode(name.expiryMs),
-            expiry_ms: name.expiryMs,
-            delta: 0,
-            delta_usd: 0,
-            gamma: 0,
-            vega: 0,
-            theta: 0,
-          };
-          byExpiry.set(name.expiryMs, e);
-        }
-        if (g !== undefined) {
-          e.delta += g.delta * amount;
-          e.delta_usd += g.delta * amount * this.index;
-          e.gamma += g.gamma * amount;
-          e.vega += g.vega * amount;
-          e.theta += g.theta * amount;
-        }
-        const years = (name.expiryMs - this.now) / MS_PER_YEAR;
-        if (t?.underlyingPrice !== undefined && t.markIv !== undefined && years > 0)
-          legs.push({
-            kind: name.optionType,
-            amount,
-            forward: t.underlyingPrice,
-            strike: name.strike,
-            years,
-            iv: t.markIv / 100,
-            usd: 0,
-          });
-      } else {
-        const delta = Number.isFinite(this.index) ? amount / this.index : 0;
-        perpUsd += amount;
-        byPosition.push({
-          instrument: p.instrument,
-          expiry: null,
-          strike: null,
-          amount,
-          delta,
-          gamma: 0,
-          vega: 0,
-          theta: 0,
-          value_usd: 0,
-        });
-      }
-    }
-    let stress: EngineDetails['stress'] = null;
-    if (Number.isFinite(this.index) && byPosition.length > 0) {
-      for (const leg of legs)
-        leg.usd = black76(leg.kind, leg.forward, leg.strike, leg.years, leg.iv, 0).price;
-      const pnl = STRESS_VOL.map((dv) =>
-        STRESS_SPOT.map((ds) => {
-          let total = perpUsd * ds; // an inverse perpetual of N USD gains N (S'/S - 1) USD
-          for (const leg of legs) {
-            const v = black76(
-              leg.kind,
-              leg.forward * (1 + ds),
-              leg.strike,
-              leg.years,
-              Math.max(leg.iv + dv, 0.01),
-              0,
-            ).price;
-            total += leg.amount * (v - leg.usd);
-          }
-          return total;
-        }),
-      );
-      stress = { spot_moves: STRESS_SPOT, vol_shifts: STRESS_VOL, pnl_usd: pnl };
-    }
+    const breakdown = bookBreakdown(this.markedBook());
     // Smiles and the term structure from the tickers and the fitted surface.
     const smiles = new Map<number, EngineDetails['smiles'][number]>();
     for (const t of this.tickers.values()) {
@@ -1274,9 +1107,7 @@ export class EngineCore {
     return {
       time_ms: Number.isFinite(this.now) ? this.now : 0,
       index: Number.isFinite(this.index) ? this.index : null,
-      greeks_by_expiry: [...byExpiry.values()].sort((a, b) => a.expiry_ms - b.expiry_ms),
-      greeks_by_position: byPosition,
-      stress,
+      ...breakdown,
       smiles: [...smiles.values()].sort((a, b) => a.expiry_ms - b.expiry_ms),
       term: term.sort((a, b) => a.expiry_ms - b.expiry_ms),
       attribution: this.attribution(),
