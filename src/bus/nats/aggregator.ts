@@ -7,8 +7,9 @@
  * inventory's own `Ledger`, one per engine: the ledger is idempotent by (venue, id), so a
  * redelivered or republished record changes nothing. Engines are separate accounts (their venues'
  * trade ids may coincide): the firm's positions and cash are the exact sums (`Money`) of the
- * engines' ledgers. Greeks come from the latest tickers seen in the journals (the engines'
- * `input.market` records), Black-76 at the venue's mark vol as the engine computes them.
+ * engines' ledgers. Greeks, the spot x vol stress grid and the portfolio margin across accounts
+ * come from the latest tickers seen in the journals (the engines' `input.market` records),
+ * computed by the engines' own code (`src/engine/book-risk.ts`) on the firm's summed positions.
  *
  * Firm-wide limits: a limits file (`src/risk/limits/config.ts`'s format), evaluated on the firm's
  * book after each batch folded; measures `position`, `notional_usd`, `delta_coin`, `delta_usd`,
@@ -49,8 +50,13 @@ import { toNumber, type Money } from '../../inventory/money.js';
 import type { MarketEvent, TickerEvent } from '../../market/events.js';
 import { formatExpiryCode } from '../../model/expiry-code.js';
 import { parseInstrumentName, type ParsedInstrumentName } from '../../model/instrument-name.js';
-import { MS_PER_YEAR } from '../../model/time.js';
-import { black76 } from '../../pricing/black76.js';
+import {
+  bookBreakdown,
+  bookMargin,
+  unitGreeks,
+  type MarkedBook,
+  type UnitGreeks,
+} from '../../engine/book-risk.js';
 import type { LimitSpec, LimitsConfig } from '../../risk/limits/config.js';
 import { TRADING_STATE_TYPE, type StateChange } from '../../risk/trading-state.js';
 import {
@@ -85,6 +91,8 @@ export interface AggregatorOptions {
   replicas?: number;
   /** Firm-wide limits (none: no firm states are published). */
   limits?: LimitsConfig;
+  /** The coin whose options and index the firm's margin is computed in (default BTC). */
+  currency?: string;
   /** The state a breach puts the contributing engines in (default REDUCING). */
   breachState?: 'REDUCING' | 'HALTED';
   /** Least time between two limit evaluations while folding, ms (default 20). */
@@ -136,12 +144,7 @@ export interface AggregatorStats {
   foldMs: number;
 }
 
-interface Greeks {
-  delta: number;
-  gamma: number;
-  vega: number;
-  theta: number;
-}
+type Greeks = UnitGreeks;
 
 export class Aggregator implements EngineHandle {
   private nc: NatsConnection | undefined;
@@ -339,18 +342,30 @@ export class Aggregator implements EngineHandle {
 
   /** Per-unit greeks of an instrument at the latest ticker (options: Black-76 at the mark vol). */
   private unitGreeks(instrument: string, name: ParsedInstrumentName): Greeks | undefined {
-    if (name.kind === 'option') {
-      const t = this.tickers.get(instrument);
-      const forward = t?.underlyingPrice;
-      const iv = t?.markIv;
-      const years = (name.expiryMs - this.timeMs) / MS_PER_YEAR;
-      if (forward === undefined || iv === undefined || !(years > 0) || !(iv > 0)) return undefined;
-      const g = black76(name.optionType, forward, name.strike, years, iv / 100, 0);
-      return { delta: g.delta - g.price / forward, gamma: g.gamma, vega: g.vega / 100, theta: g.theta / 365 };
-    }
-    if ((name.kind === 'perpetual' || name.kind === 'future') && this.index > 0)
-      return { delta: 1 / this.index, gamma: 0, vega: 0, theta: 0 };
-    return undefined;
+    return unitGreeks(name, this.tickers.get(instrument), this.index, this.timeMs);
+  }
+
+  /** The latest ticker per instrument seen in the journals: the firm's marks. */
+  marks(): ReadonlyMap<string, TickerEvent> {
+    return this.tickers;
+  }
+
+  private get currency(): string {
+    return this.options.currency ?? 'BTC';
+  }
+
+  /** The firm's book as marked (`src/engine/book-risk.ts`, the engines' own risk code). */
+  private markedBook(): MarkedBook {
+    return {
+      positions: [...this.firmPositions()].map(([instrument, amount]) => ({
+        instrument,
+        amount: toNumber(amount),
+      })),
+      tickers: this.tickers,
+      index: this.index,
+      currency: this.currency,
+      nowMs: this.timeMs,
+    };
   }
 
   private inScope(spec: LimitSpec, instrument: string, name: ParsedInstrumentName): boolean {
@@ -578,7 +593,7 @@ export class Aggregator implements EngineHandle {
       }),
       hedges: { count: 0, cost_usd: 0 },
       alerts: [...this.alerts],
-      margin: null,
+      margin: bookMargin(this.markedBook()),
     };
   }
 
@@ -596,34 +611,13 @@ export class Aggregator implements EngineHandle {
   }
 
   details(): EngineDetails {
-    const g = this.firmGreeks();
     return {
       time_ms: this.timeMs,
       index: Number.isFinite(this.index) ? this.index : null,
-      greeks_by_expiry: [],
-      greeks_by_position: [...this.firmPositions()].map(([instrument, amount]) => {
-        const name = this.nameOf(instrument);
-        const u = name === undefined ? undefined : this.unitGreeks(instrument, name);
-        const a = toNumber(amount);
-        return {
-          instrument,
-          expiry:
-            name !== undefined && name.kind !== 'perpetual' && name.kind !== 'spot'
-              ? formatExpiryCode(name.expiryMs)
-              : null,
-          strike: name?.kind === 'option' ? name.strike : null,
-          amount: a,
-          delta: a * (u?.delta ?? 0),
-          gamma: a * (u?.gamma ?? 0),
-          vega: a * (u?.vega ?? 0),
-          theta: a * (u?.theta ?? 0),
-          value_usd: 0,
-        };
-      }),
-      stress: null,
+      ...bookBreakdown(this.markedBook()),
       smiles: [],
       term: [],
-      attribution: g.delta === 0 && g.vega === 0 ? null : null,
+      attribution: null,
     };
   }
 

@@ -13,6 +13,10 @@
  */
 import { StorageType, type JetStreamManager, type KV, type NatsConnection } from 'nats';
 import type { StoredRecord } from '../../store/journal.js';
+import { guardNatsTransport } from './transport-guard.js';
+
+// Every bus module imports this one: a NATS node going away must not end the process.
+guardNatsTransport();
 
 export const JOURNAL_STREAM = 'BALLAST_JOURNAL';
 export const JOURNAL_SUBJECT_PREFIX = 'ballast.journal';

@@ -8,6 +8,7 @@
  * nats: { servers: [nats://127.0.0.1:4222], replicas: 3, durable: ballast_aggregator }
  * limits_file: ./firm-limits.yaml     # src/risk/limits/config.ts's format; optional
  * breach_state: REDUCING              # or HALTED
+ * currency: BTC                       # the coin the firm's margin is computed in
  * api: { host: 127.0.0.1, port: 8421, token_file: ./data/aggregator.token, enabled: true }
  * ```
  */
@@ -38,6 +39,10 @@ const AggregateSchema = z
       .default({ servers: ['nats://127.0.0.1:4222'], replicas: 3, durable: 'ballast_aggregator' }),
     limits_file: z.string().min(1).optional(),
     breach_state: z.enum(['REDUCING', 'HALTED']).default('REDUCING'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{2,10}$/, 'a coin such as BTC')
+      .default('BTC'),
     api: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
@@ -67,7 +72,8 @@ export function registerAggregate(program: Command, setExitCode: (code: number) 
     .summary('the firm-wide aggregator: every engine journal from NATS JetStream, firm limits, firm view')
     .description(
       'Folds every engine journal replicated to NATS JetStream (stream BALLAST_JOURNAL) into the firm\n' +
-        'book (positions and cash exact, greeks at the latest marks), evaluates firm-wide limits and\n' +
+        'book (positions and cash exact; greeks, stress and margin across accounts at the latest\n' +
+        'marks), evaluates firm-wide limits and\n' +
         'publishes each engine firm state in the key-value bucket ballast_firm (engines obey it as an\n' +
         'extra limit layer). Serves the firm view with the engine API on 127.0.0.1:8421.',
     )
@@ -101,6 +107,7 @@ export function registerAggregate(program: Command, setExitCode: (code: number) 
         replicas: config.nats.replicas,
         durable: config.nats.durable,
         breachState: config.breach_state,
+        currency: config.currency,
         ...(limits === undefined ? {} : { limits }),
         onError: (e) => logger.warn(`aggregator: ${e instanceof Error ? e.message : String(e)}`),
         onFirmState: (id, v) =>
