@@ -1,7 +1,8 @@
 /**
  * Crash safety of the import (issue 4, "Must show"): a child process running the built code
  * imports 100,000 fills into an SQLite journal and is killed with SIGKILL at seeded random
- * moments of its journaling phase, 20 times, each time run again, then once to the end. The
+ * moments of its journaling phase (by the clock, and between two seeded batch commits), 20
+ * times, each time run again, then once to the end. The
  * journal must then hold exactly the 100,000 fills, once each, and replay to the same records,
  * positions and cash as an uninterrupted import.
  */
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFillLines, mulberry32 } from '../../scripts/generate-fills.js';
 import { eventFromJson } from '../../src/inventory/event-json.js';
+import { DEFAULT_IMPORT_BATCH } from '../../src/inventory/import/import-fills.js';
 import { Ledger } from '../../src/inventory/ledger.js';
 import { formatMoney } from '../../src/inventory/money.js';
 import { SqliteJournal } from '../../src/store/sqlite/journal.js';
@@ -33,18 +35,31 @@ interface ChildRun {
   journalMs: number;
 }
 
-/** Runs the child; with `killAfterMs`, sends SIGKILL that long after it reports "validated". */
-function runChild(file: string, db: string, killAfterMs?: number): Promise<ChildRun> {
+/**
+ * When to kill a run: `afterMs` after it reports "validated" (a moment of the journaling phase
+ * by the clock), or `delayMs` after its `afterBatches`-th committed batch (a moment between two
+ * commits whatever the machine's speed).
+ */
+type Kill = { afterMs: number } | { afterBatches: number; delayMs: number };
+
+/** Runs the child; with `kill`, sends SIGKILL at that moment. */
+function runChild(file: string, db: string, kill?: Kill): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [child, file, db], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let validatedAt = 0;
+    let armed = false;
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (validatedAt === 0 && stdout.includes('validated\n')) {
-        validatedAt = performance.now();
-        if (killAfterMs !== undefined) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+      if (validatedAt === 0 && stdout.includes('validated\n')) validatedAt = performance.now();
+      if (kill === undefined || armed || validatedAt === 0) return;
+      if ('afterMs' in kill) {
+        armed = true;
+        setTimeout(() => proc.kill('SIGKILL'), kill.afterMs);
+      } else if ((stdout.match(/^journaled /gm)?.length ?? 0) >= kill.afterBatches) {
+        armed = true;
+        setTimeout(() => proc.kill('SIGKILL'), kill.delayMs);
       }
     });
     proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -107,9 +122,15 @@ describe('import under SIGKILL', () => {
     const crashDb = join(dir, 'crashed.db');
     const journaledAfterKill: number[] = [];
     let killedMidway = 0;
+    const batches = Math.ceil(FILLS / DEFAULT_IMPORT_BATCH);
     for (let k = 0; k < KILLS; k++) {
-      // A moment in the journaling phase, as long as the uninterrupted one took.
-      const run = await runChild(file, crashDb, random() * reference.journalMs);
+      // Every other kill: a moment in the journaling phase, as long as the uninterrupted one
+      // took; the others a few ms after a seeded batch's commit (between two commits).
+      const kill: Kill =
+        k % 2 === 1
+          ? { afterMs: random() * reference.journalMs }
+          : { afterBatches: 1 + Math.floor(random() * (batches - 1)), delayMs: Math.floor(random() * 5) };
+      const run = await runChild(file, crashDb, kill);
       expect(run.stderr).toBe('');
       if (run.signal === 'SIGKILL') killedMidway += 1;
       else expect(run.code).toBe(0);
@@ -120,6 +141,7 @@ describe('import under SIGKILL', () => {
     const last = await runChild(file, crashDb);
     expect(last.code).toBe(0);
 
+    console.log(`import crash test: journaled after each kill: ${journaledAfterKill.join(', ')}`);
     // Most kills must land before the end, or the test proves little.
     expect(killedMidway).toBeGreaterThanOrEqual(KILLS / 2);
     expect(journaledAfterKill.some((n) => n > 0 && n < FILLS)).toBe(true);
