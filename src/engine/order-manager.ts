@@ -397,6 +397,12 @@ export class OrderManager {
     } else if (o.state === 'pending') {
       o.state = 'rejected';
       o.reason = `${code} ${message}`;
+    } else if (o.state === 'pending_cancel' && code === ORDER_NOT_FOUND) {
+      // Nothing at the venue to cancel (it ended, or never arrived: a mass quote lost on its way).
+      // Closed by inference, so the venue's own word on it, if one comes, still replaces this.
+      o.state = 'cancelled';
+      o.reason = `not at the venue: ${code} ${message}`;
+      o.inferred = true;
     } else if (o.state === 'pending_cancel') {
       // A refused cancel: the order is still where it was; ask the venue.
       o.deadlineMs = nowMs;

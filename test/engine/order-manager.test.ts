@@ -179,6 +179,19 @@ describe('OrderManager', () => {
       expect(m.get(ASK)).toMatchObject({ state: 'rejected', reason: '10009 not_enough_funds' });
     });
 
+    it('pulled while its answer was lost: the venue has no such order (10004), so the slot ends, and asks no more', () => {
+      const m = new OrderManager('bl', 5_000);
+      m.massQuote('g', [{ instrument: 'X', bid: { price: 10, amount: 2 } }], 0, 10);
+      m.massQuote('g', [{ instrument: 'X', bid: { price: 10, amount: 0 } }], 100, 10);
+      expect(m.get(BID)?.state).toBe('pending_cancel');
+      m.onReject(BID, 10004, 'order_not_found', 6_000);
+      expect(m.get(BID)).toMatchObject({ state: 'cancelled', inferred: true });
+      expect(m.onTime(20_000)).toEqual([]);
+      // The venue's own word, should one come, replaces the inference.
+      m.onOrder(quoteOrder({ orderId: 'V9', state: 'filled', filledAmount: 2 }));
+      expect(m.get(BID)).toMatchObject({ state: 'filled', filled: 2 });
+    });
+
     it('a journaled mass quote restores its slots as pending and the ids go on after it', () => {
       const m = new OrderManager('bl', 5_000);
       const [sent] = m.massQuote('g', [{ instrument: 'X', bid: { price: 10, amount: 2 } }], 0, 10);
