@@ -231,6 +231,26 @@ export class EngineCore {
     if (mass !== undefined) this.mmpGuard = new MmpGuard(mass.coolDownMs, [mass.group]);
   }
 
+  /**
+   * An MMP trigger into the guard (mass quoting), live or from the journal after a restart (the
+   * venue keeps a group frozen until reset across our restarts).
+   */
+  restoreMmpTrigger(input: Extract<EngineInput, { kind: 'mmp_trigger' }>): void {
+    this.mmpGuard?.onTrigger(
+      {
+        index_name: input.index,
+        frozen_until: input.frozenUntilMs ?? 0,
+        ...(input.group === null ? {} : { mmp_group: input.group }),
+      },
+      input.timestampMs,
+    );
+  }
+
+  /** A journaled `reset_mmp` after a restart: the group was reset. */
+  restoreMmpReset(index: string, group: string | null): void {
+    if (group !== null) this.mmpGuard?.onReset(index, group);
+  }
+
   /** The mass-quote settings when quotes go out as mass quotes. */
   private get massQuoting(): MassQuoteConfig | undefined {
     const q = this.config.quoting;
@@ -294,14 +314,7 @@ export class EngineCore {
           commands.push({ kind: 'reset_mmp', index: input.index, group: input.group });
         } else {
           // The venue pulled the group's quotes: none until the cool-down, then a reset.
-          this.mmpGuard.onTrigger(
-            {
-              index_name: input.index,
-              frozen_until: input.frozenUntilMs ?? 0,
-              ...(input.group === null ? {} : { mmp_group: input.group }),
-            },
-            this.now,
-          );
+          this.restoreMmpTrigger(input);
         }
         break;
       case 'account':

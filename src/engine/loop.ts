@@ -254,13 +254,21 @@ export class Engine implements EngineHandle {
     const orders = this.core.orders;
     for (const r of journal.replay({
       order: 'append',
-      types: [COMMAND_TYPE, `${INPUT_TYPE_PREFIX}order`, `${INPUT_TYPE_PREFIX}reject`],
+      types: [
+        COMMAND_TYPE,
+        `${INPUT_TYPE_PREFIX}order`,
+        `${INPUT_TYPE_PREFIX}reject`,
+        `${INPUT_TYPE_PREFIX}mmp_trigger`,
+      ],
     })) {
-      if (r.type === COMMAND_TYPE) {
+      if (r.type === `${INPUT_TYPE_PREFIX}mmp_trigger`) {
+        this.core.restoreMmpTrigger(JSON.parse(r.body) as Extract<EngineInput, { kind: 'mmp_trigger' }>);
+      } else if (r.type === COMMAND_TYPE) {
         const c = JSON.parse(r.body) as VenueCommand;
         if (c.kind === 'place')
           orders.restorePlace(c, r.timestampMs, c.postOnly === true ? 'quote' : 'hedge');
         else if (c.kind === 'mass_quote') orders.restoreMassQuote(c, r.timestampMs);
+        else if (c.kind === 'reset_mmp') this.core.restoreMmpReset(c.index, c.group);
       } else if (r.type === `${INPUT_TYPE_PREFIX}order`) {
         orders.onOrder((JSON.parse(r.body) as { order: VenueOrder }).order);
       } else {

@@ -193,4 +193,44 @@ describe('the engine quoting with mass quotes on the simulated venue', () => {
     await engine.stop();
     journal.close();
   }, 240_000);
+
+  it('a restart inside the cool-down keeps the group quiet until its reset', async () => {
+    const path = join(dir, 'mmp-restart.sqlite');
+    const core = coreWith({ interval_s: 60, frozen_time_s: 0, quantity_limit: 2 }, 30_000);
+    const journal = SqliteJournal.open(path);
+    const venue = new SimVenue({ seed: 5, speed: 'fast', chain });
+    const engine = Engine.open({ core, journal, venue, timerMs: 0, clock: () => venue.nowMs(), runId: 'r' });
+    await engine.start();
+    const triggered = () => journal.count({ types: [`${INPUT_TYPE_PREFIX}mmp_trigger`] }) > 0;
+    for (let s = 0; s < 1800 && !triggered(); s++) drive(engine, venue, 1);
+    expect(triggered()).toBe(true);
+    const first = [...journal.replay({ types: [`${INPUT_TYPE_PREFIX}mmp_trigger`] })][0]!.timestampMs;
+    // Stopped 5 s after the trigger, inside the 30 s cool-down; started again on the journal.
+    drive(engine, venue, 5);
+    const positions = engine.state().positions;
+    const endMs = venue.nowMs();
+    const before = commands(journal).length;
+    await engine.stop();
+    journal.close();
+    const journal2 = SqliteJournal.open(path);
+    const venue2 = new SimVenue({ seed: 6, speed: 'fast', chain, startMs: endMs, positions });
+    const engine2 = Engine.open({
+      core,
+      journal: journal2,
+      venue: venue2,
+      timerMs: 0,
+      clock: () => venue2.nowMs(),
+      runId: 'r2',
+    });
+    await engine2.start();
+    drive(engine2, venue2, 60);
+    const after = commands(journal2).slice(before);
+    const reset = after.find((c) => c.command.kind === 'reset_mmp');
+    expect(reset).toBeDefined();
+    expect(reset!.atMs).toBeGreaterThanOrEqual(first + 30_000);
+    expect(after.filter((c) => c.command.kind === 'mass_quote' && c.atMs < reset!.atMs)).toEqual([]);
+    expect(after.some((c) => c.command.kind === 'mass_quote')).toBe(true);
+    await engine2.stop();
+    journal2.close();
+  }, 240_000);
 });
