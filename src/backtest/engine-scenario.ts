@@ -68,6 +68,8 @@ export interface EngineSeedReport {
   simulated_s: number;
   inputs: number;
   orders_sent: number;
+  /** Mass-quote requests sent (`quoting.send: mass_quote`; 0 otherwise). */
+  mass_quotes_sent: number;
   fills: number;
   positions: number;
   pnl_usd: number;
@@ -121,6 +123,7 @@ export async function runEngineSeed(
       simulated_s: scenario.durationS,
       inputs: engine.stats.inputs,
       orders_sent: engine.core.orders.count,
+      mass_quotes_sent: engine.core.orders.massQuoteCount,
       fills: journal.count({ types: ['fill'] }),
       positions: state.positions.length,
       pnl_usd: state.pnl.usd,

@@ -133,6 +133,11 @@ export class OrderManager {
     return this.sent;
   }
 
+  /** Mass-quote requests ever sent (the next quote id's number). */
+  get massQuoteCount(): number {
+    return this.quotesSent;
+  }
+
   private pay(kind: RequestKind, nowMs: number): boolean {
     return this.budget === undefined || this.budget.spend(kind, nowMs);
   }

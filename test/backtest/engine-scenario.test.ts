@@ -25,6 +25,18 @@ describe('engine backtests', () => {
     expect(a.trading_state).toBe('ACTIVE');
     // The hedger keeps |delta| near its 0.2 BTC band (a hedge at most every 5 s lets it run over a little).
     expect(a.max_abs_delta_coin).toBeLessThan(1);
+    expect(a.mass_quotes_sent).toBe(0);
+  }, 120_000);
+
+  it('quoting with mass quotes: the quotes go as mass-quote requests, orders only for hedges', async () => {
+    const scenario = validateEngineScenario(
+      parseDocument(TEXT.replace('config: {', 'config: { quoting: { send: mass_quote },'), 't'),
+    );
+    const chain = await prepareChain(defaultChainFile());
+    const r = await runEngineSeed(scenario, 1, chain);
+    expect(r.mass_quotes_sent).toBeGreaterThan(20);
+    expect(r.orders_sent).toBe(r.hedges);
+    expect(r.trading_state).toBe('ACTIVE');
   }, 120_000);
 
   it('names bad fields by path', () => {
