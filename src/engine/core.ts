@@ -726,6 +726,7 @@ export class EngineCore {
         const id = this.quoteIds.get(key);
         const live = id === undefined ? undefined : this.orders.get(id);
         const wanted = Number.isFinite(price) && size > 0;
+        if (wanted && this.crosses(instrument, side, price)) continue;
         if (
           live === undefined ||
           (live.state !== 'open' && live.state !== 'partially_filled' && live.state !== 'pending')
@@ -794,6 +795,7 @@ export class EngineCore {
         if (slot?.state === 'pending' || slot?.state === 'pending_cancel') continue;
         const resting = slot !== undefined && (slot.state === 'open' || slot.state === 'partially_filled');
         const wanted = Number.isFinite(price) && size > 0;
+        if (wanted && this.crosses(instrument, side === 'bid' ? 'buy' : 'sell', price)) continue;
         if (!wanted) {
           if (resting) entry[side] = { price: slot.price ?? price, amount: 0 };
           continue;
@@ -805,6 +807,20 @@ export class EngineCore {
     }
     commands.push(...this.orders.massQuote(mass.group, entries, this.now, mass.maxPerRequest));
     return commands;
+  }
+
+  /**
+   * Whether a post-only quote at `price` would cross the instrument's book as last seen (a bid at
+   * or above the best ask, an ask at or below the best bid, our own orders included): the venue
+   * would refuse it (or reprice it), so the side is left as it is until the next requote. Once
+   * the side that blocks it has moved, the next requote sends it.
+   */
+  private crosses(instrument: string, side: 'buy' | 'sell', price: number): boolean {
+    const book = this.books.get(instrument);
+    if (book === undefined) return false;
+    const other = side === 'buy' ? book.bestAsk() : book.bestBid();
+    if (other === undefined) return false;
+    return side === 'buy' ? price >= other.price : price <= other.price;
   }
 
   /** Cancels every resting quote (REDUCING). */

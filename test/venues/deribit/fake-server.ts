@@ -837,6 +837,9 @@ export class FakeDeribit {
       if (parts[0] !== 'book' || parts.length !== 3) continue;
       const instrument = parts[1] ?? '';
       const changeId = this.changeIds.get(instrument) ?? 1;
+      // The documented example's levels are a perpetual's (USD); an option's book starts empty
+      // here (its prices are in coin: those levels would cross every option quote).
+      const option = /-[CP]$/.test(instrument);
       this.send(connection, {
         method: 'subscription',
         params: {
@@ -846,14 +849,18 @@ export class FakeDeribit {
             timestamp: Date.now(),
             instrument_name: instrument,
             change_id: changeId,
-            bids: [
-              ['new', 5042.34, 30],
-              ['new', 5041.94, 20],
-            ],
-            asks: [
-              ['new', 5042.64, 40],
-              ['new', 5043.3, 40],
-            ],
+            bids: option
+              ? []
+              : [
+                  ['new', 5042.34, 30],
+                  ['new', 5041.94, 20],
+                ],
+            asks: option
+              ? []
+              : [
+                  ['new', 5042.64, 40],
+                  ['new', 5043.3, 40],
+                ],
           },
         },
       });
