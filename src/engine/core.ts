@@ -94,15 +94,8 @@ export interface MassQuoteConfig {
   group: string;
   /** At most this many instruments per request (the venue's mass-quote limit). */
   maxPerRequest: number;
-  /** `private/set_mmp_config` for the group on the book's index. */
-  mmp: {
-    intervalS: number;
-    frozenTimeS: number;
-    quantityLimit?: number;
-    deltaLimit?: number;
-    vegaLimit?: number;
-    maxQuoteQuantity?: number;
-  };
+  /** `private/set_mmp_config` for the group on the book's index (the `set_mmp` command's terms). */
+  mmp: Omit<Extract<VenueCommand, { kind: 'set_mmp' }>, 'kind' | 'index' | 'group'>;
   /** After an MMP trigger: no quotes in the group for this long, then a reset (frozen until reset). */
   coolDownMs: number;
 }
@@ -776,12 +769,7 @@ export class EngineCore {
         kind: 'set_mmp',
         index: this.indexName,
         group: mass.group,
-        intervalS: mass.mmp.intervalS,
-        frozenTimeS: mass.mmp.frozenTimeS,
-        ...(mass.mmp.quantityLimit === undefined ? {} : { quantityLimit: mass.mmp.quantityLimit }),
-        ...(mass.mmp.deltaLimit === undefined ? {} : { deltaLimit: mass.mmp.deltaLimit }),
-        ...(mass.mmp.vegaLimit === undefined ? {} : { vegaLimit: mass.mmp.vegaLimit }),
-        ...(mass.mmp.maxQuoteQuantity === undefined ? {} : { maxQuoteQuantity: mass.mmp.maxQuoteQuantity }),
+        ...mass.mmp,
       });
     }
     const entries: MassQuoteEntry[] = [];
