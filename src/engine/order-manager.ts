@@ -186,9 +186,7 @@ export class OrderManager {
     sentMs: number,
     purpose: OrderPurpose,
   ): void {
-    const n = Number(command.clientOrderId.slice(this.prefix.length + 1));
-    if (command.clientOrderId.startsWith(`${this.prefix}-`) && Number.isSafeInteger(n))
-      this.sent = Math.max(this.sent, n);
+    this.sent = Math.max(this.sent, this.numberOf(command.clientOrderId, `${this.prefix}-`));
     if (this.orders.has(command.clientOrderId)) return;
     this.orders.set(command.clientOrderId, {
       clientOrderId: command.clientOrderId,
@@ -242,9 +240,7 @@ export class OrderManager {
 
   /** A journaled `mass_quote` again, after a restart (spends no credits; the venue's view settles it). */
   restoreMassQuote(command: Extract<VenueCommand, { kind: 'mass_quote' }>, sentMs: number): void {
-    const n = Number(command.quoteId.slice(this.prefix.length + 2));
-    if (command.quoteId.startsWith(`${this.prefix}-q`) && Number.isSafeInteger(n))
-      this.quotesSent = Math.max(this.quotesSent, n);
+    this.quotesSent = Math.max(this.quotesSent, this.numberOf(command.quoteId, `${this.prefix}-q`));
     this.applyMassQuote(command, sentMs, Number.NaN);
   }
 
@@ -297,6 +293,12 @@ export class OrderManager {
         });
       }
     }
+  }
+
+  /** The counter in an id this manager made (`<head><n>`); 0 for any other id. */
+  private numberOf(id: string, head: string): number {
+    const n = Number(id.slice(head.length));
+    return id.startsWith(head) && Number.isSafeInteger(n) ? n : 0;
   }
 
   /** A new price and amount for a resting order (it must be open with a venue id); null if not possible. */
