@@ -840,7 +840,7 @@ export class DeribitAdapter implements VenueAdapter {
       });
       return;
     }
-    if (error instanceof RpcTimeoutError || (error instanceof RpcClosedError && this.wasSent(error))) {
+    if (this.outcomeUnknown(error)) {
       this.unresolved.add(clientOrderId);
       this.log('warn', `${method} ${clientOrderId}: outcome unknown: ${this.describe(error)}`);
       return;
@@ -854,6 +854,11 @@ export class DeribitAdapter implements VenueAdapter {
       code: -1,
       message: this.describe(error),
     });
+  }
+
+  /** A request that may have reached the venue without an answer: timed out, or closed after it was sent. */
+  private outcomeUnknown(error: unknown): boolean {
+    return error instanceof RpcTimeoutError || (error instanceof RpcClosedError && this.wasSent(error));
   }
 
   /** A closed-before-answer error means the request may have reached the venue. */
@@ -963,9 +968,7 @@ export class DeribitAdapter implements VenueAdapter {
         })),
       });
     } catch (error) {
-      const unknown =
-        error instanceof RpcTimeoutError || (error instanceof RpcClosedError && this.wasSent(error));
-      if (unknown) {
+      if (this.outcomeUnknown(error)) {
         // Quotes carry no label to ask about: the reconciliation's open orders and each slot's
         // timeout in the order manager settle them.
         this.log('warn', `private/mass_quote ${command.quoteId}: outcome unknown: ${this.describe(error)}`);
