@@ -14,6 +14,7 @@ import { COMMAND_TYPE, Engine } from '../../src/engine/loop.js';
 import { quoteSlotId } from '../../src/engine/order-manager.js';
 import type { VenueCommand } from '../../src/engine/types.js';
 import { INPUT_TYPE_PREFIX } from '../../src/engine/inputs.js';
+import { drive, openOnSim } from './sim-drive.js';
 import { SqliteJournal } from '../../src/store/sqlite/journal.js';
 import { prepareChain, type PreparedChain } from '../../src/venues/sim/market.js';
 import { defaultChainFile, SimVenue, US } from '../../src/venues/sim/adapter.js';
@@ -38,15 +39,6 @@ function coreWith(mmp: Record<string, number>, coolDownMs = 5_000) {
     }),
     'sim',
   );
-}
-
-function drive(engine: Engine, venue: SimVenue, seconds: number): void {
-  for (let i = 0; i < seconds; i++) {
-    venue.stepFor(1000);
-    engine.push({ kind: 'timer', timestampMs: venue.nowMs() });
-    engine.flush();
-    engine.flush();
-  }
 }
 
 function commands(journal: SqliteJournal): { atMs: number; command: VenueCommand }[] {
@@ -85,7 +77,7 @@ describe('the engine quoting with mass quotes on the simulated venue', () => {
     const core = coreWith({ interval_s: 1, frozen_time_s: 0, quantity_limit: 1_000 });
     const journal = SqliteJournal.open(path);
     const venue = new SimVenue({ seed: 3, speed: 'fast', chain });
-    const engine = Engine.open({ core, journal, venue, timerMs: 0, clock: () => venue.nowMs(), runId: 'a' });
+    const engine = openOnSim(core, journal, venue, 'a');
     await engine.start();
     drive(engine, venue, 600);
     expect(engine.state().trading_state).toBe('ACTIVE');
@@ -142,14 +134,7 @@ describe('the engine quoting with mass quotes on the simulated venue', () => {
       startMs: endMs,
       positions: state.positions,
     });
-    const engine2 = Engine.open({
-      core,
-      journal: journal2,
-      venue: venue2,
-      timerMs: 0,
-      clock: () => venue2.nowMs(),
-      runId: 'b',
-    });
+    const engine2 = openOnSim(core, journal2, venue2, 'b');
     await engine2.start();
     drive(engine2, venue2, 120);
     expect(engine2.state().trading_state).toBe('ACTIVE');
@@ -170,7 +155,7 @@ describe('the engine quoting with mass quotes on the simulated venue', () => {
     const core = coreWith({ interval_s: 60, frozen_time_s: 0, quantity_limit: 2 }, 20_000);
     const journal = SqliteJournal.open(path);
     const venue = new SimVenue({ seed: 5, speed: 'fast', chain });
-    const engine = Engine.open({ core, journal, venue, timerMs: 0, clock: () => venue.nowMs(), runId: 'm' });
+    const engine = openOnSim(core, journal, venue, 'm');
     await engine.start();
     drive(engine, venue, 900);
     const triggers = [...journal.replay({ order: 'append', types: [`${INPUT_TYPE_PREFIX}mmp_trigger`] })];
@@ -199,7 +184,7 @@ describe('the engine quoting with mass quotes on the simulated venue', () => {
     const core = coreWith({ interval_s: 60, frozen_time_s: 0, quantity_limit: 2 }, 30_000);
     const journal = SqliteJournal.open(path);
     const venue = new SimVenue({ seed: 5, speed: 'fast', chain });
-    const engine = Engine.open({ core, journal, venue, timerMs: 0, clock: () => venue.nowMs(), runId: 'r' });
+    const engine = openOnSim(core, journal, venue, 'r');
     await engine.start();
     const triggered = () => journal.count({ types: [`${INPUT_TYPE_PREFIX}mmp_trigger`] }) > 0;
     for (let s = 0; s < 1800 && !triggered(); s++) drive(engine, venue, 1);
@@ -214,14 +199,7 @@ describe('the engine quoting with mass quotes on the simulated venue', () => {
     journal.close();
     const journal2 = SqliteJournal.open(path);
     const venue2 = new SimVenue({ seed: 6, speed: 'fast', chain, startMs: endMs, positions });
-    const engine2 = Engine.open({
-      core,
-      journal: journal2,
-      venue: venue2,
-      timerMs: 0,
-      clock: () => venue2.nowMs(),
-      runId: 'r2',
-    });
+    const engine2 = openOnSim(core, journal2, venue2, 'r2');
     await engine2.start();
     drive(engine2, venue2, 60);
     const after = commands(journal2).slice(before);

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreConfigOf, DEFAULT_RUN_CONFIG } from '../../src/engine/config.js';
-import { Engine } from '../../src/engine/loop.js';
 import { parseMoney, toNumber } from '../../src/inventory/money.js';
+import { drive, openOnSim } from './sim-drive.js';
 import { SqliteJournal } from '../../src/store/sqlite/journal.js';
 import { prepareChain, type PreparedChain } from '../../src/venues/sim/market.js';
 import { defaultChainFile, SimVenue, US } from '../../src/venues/sim/adapter.js';
@@ -24,16 +24,6 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const CORE = coreConfigOf(DEFAULT_RUN_CONFIG, 'sim');
-
-/** Runs `seconds` of simulated time, a timer each second, the loop flushed after each step. */
-function drive(engine: Engine, venue: SimVenue, seconds: number): void {
-  for (let i = 0; i < seconds; i++) {
-    venue.stepFor(1000);
-    engine.push({ kind: 'timer', timestampMs: venue.nowMs() });
-    engine.flush();
-    engine.flush();
-  }
-}
 
 function venuePositions(venue: SimVenue): Map<string, number> {
   const ex = venue.simMarket.exchange;
@@ -50,14 +40,7 @@ describe('the engine on the simulated venue', () => {
     const path = join(dir, 'run.sqlite');
     const journal = SqliteJournal.open(path);
     const venue = new SimVenue({ seed: 3, speed: 'fast', chain });
-    const engine = Engine.open({
-      core: CORE,
-      journal,
-      venue,
-      timerMs: 0,
-      clock: () => venue.nowMs(),
-      runId: 'a',
-    });
+    const engine = openOnSim(CORE, journal, venue, 'a');
     await engine.start();
     drive(engine, venue, 1800);
     const state = engine.state();
@@ -107,14 +90,7 @@ describe('the engine on the simulated venue', () => {
       startMs: endMs,
       positions: state.positions,
     });
-    const engine2 = Engine.open({
-      core: CORE,
-      journal: journal2,
-      venue: venue2,
-      timerMs: 0,
-      clock: () => venue2.nowMs(),
-      runId: 'b',
-    });
+    const engine2 = openOnSim(CORE, journal2, venue2, 'b');
     expect(engine2.state().positions).toEqual(state.positions);
     await engine2.start();
     drive(engine2, venue2, 60);
@@ -164,14 +140,7 @@ describe('the engine on the simulated venue', () => {
       startMs: start,
       positions: [{ instrument: option, amount: 2 }],
     });
-    const engine = Engine.open({
-      core: { ...CORE, quoting: undefined, hedging: undefined },
-      journal,
-      venue,
-      timerMs: 0,
-      clock: () => venue.nowMs(),
-      runId: 'e',
-    });
+    const engine = openOnSim({ ...CORE, quoting: undefined, hedging: undefined }, journal, venue, 'e');
     expect(engine.state().positions).toEqual([{ instrument: option, amount: 2 }]);
     await engine.start();
     drive(engine, venue, 300);
