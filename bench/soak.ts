@@ -481,6 +481,18 @@ class LoadVenue implements VenueAdapter {
     while (this.done.size > 1000) this.done.delete(this.done.keys().next().value as string);
   }
 
+  /** Deribit's 11044 not_open_order: an edit or cancel of an order that is no longer resting. */
+  private notOpen(clientOrderId: string, at: number): void {
+    this.answer({
+      kind: 'reject',
+      venue: VENUE,
+      timestampMs: at,
+      clientOrderId,
+      code: 11044,
+      message: 'not_open_order',
+    });
+  }
+
   private answer(input: EngineInput): void {
     if (input.kind === 'order') {
       this.counts.orderUpdates += 1;
@@ -599,14 +611,7 @@ class LoadVenue implements VenueAdapter {
       case 'edit': {
         const r = this.resting.get(command.clientOrderId);
         if (r === undefined) {
-          this.answer({
-            kind: 'reject',
-            venue: VENUE,
-            timestampMs: at,
-            clientOrderId: command.clientOrderId,
-            code: 11044,
-            message: 'not_open_order',
-          });
+          this.notOpen(command.clientOrderId, at);
           break;
         }
         r.price = command.price;
@@ -619,14 +624,7 @@ class LoadVenue implements VenueAdapter {
       case 'cancel': {
         const r = this.resting.get(command.clientOrderId);
         if (r === undefined) {
-          this.answer({
-            kind: 'reject',
-            venue: VENUE,
-            timestampMs: at,
-            clientOrderId: command.clientOrderId,
-            code: 11044,
-            message: 'not_open_order',
-          });
+          this.notOpen(command.clientOrderId, at);
           break;
         }
         this.resting.delete(r.clientOrderId);
