@@ -113,19 +113,22 @@ d('distributed sweeps over NATS JetStream', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The sweep of SEEDS seeds put on the cluster's work queue. */
+  const distributedRun = (): string[] => [
+    'backtest',
+    '--scenario',
+    scenario,
+    '--seeds',
+    String(SEEDS),
+    '--json',
+    '--workers',
+    cluster.servers.join(','),
+  ];
+
   it('200 seeds over 2 workers give the local run byte for byte', async () => {
     const workers = await Promise.all([startWorker(cluster.servers, 'a'), startWorker(cluster.servers, 'b')]);
     try {
-      const run = await runCli([
-        'backtest',
-        '--scenario',
-        scenario,
-        '--seeds',
-        String(SEEDS),
-        '--json',
-        '--workers',
-        cluster.servers.join(','),
-      ]);
+      const run = await runCli(distributedRun());
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toBe(local);
       const stats = sweepStats(run);
@@ -148,16 +151,7 @@ d('distributed sweeps over NATS JetStream', () => {
   it('a worker killed with a job in hand changes nothing: the job is redelivered and recorded once', async () => {
     const [a, b] = await Promise.all([startWorker(cluster.servers, 'a'), startWorker(cluster.servers, 'b')]);
     try {
-      const coordinator = runCli([
-        'backtest',
-        '--scenario',
-        scenario,
-        '--seeds',
-        String(SEEDS),
-        '--json',
-        '--workers',
-        cluster.servers.join(','),
-      ]);
+      const coordinator = runCli(distributedRun());
       // After some results, freeze worker a; kill it when it has a job taken and not yet
       // published (else let it go on and try again a moment later).
       const deadline = Date.now() + 60_000;
