@@ -165,6 +165,28 @@ export function bookMargin(book: MarkedBook): Exclude<EngineState['margin'], nul
   }
 }
 
+/**
+ * `bookMargin` at most once per `everyMs` of book time (it revalues the book under every
+ * scenario): within that, the last figure stands. `invalidate` asks for a fresh one.
+ */
+export class ThrottledMargin {
+  private atMs = Number.NaN;
+  private value: ReturnType<typeof bookMargin> = null;
+
+  constructor(private readonly everyMs = 1000) {}
+
+  get(nowMs: number, book: () => MarkedBook): ReturnType<typeof bookMargin> {
+    if (nowMs - this.atMs < this.everyMs) return this.value;
+    this.atMs = nowMs;
+    this.value = bookMargin(book());
+    return this.value;
+  }
+
+  invalidate(): void {
+    this.atMs = Number.NaN;
+  }
+}
+
 /** The greeks by position and by expiry, and the spot x vol stress grid (USD). */
 export function bookBreakdown(
   book: MarkedBook,

@@ -48,7 +48,7 @@ import type { VolSurface } from '../vol/surface.js';
 import { inputTime } from './inputs.js';
 import {
   bookBreakdown,
-  bookMargin,
+  ThrottledMargin,
   optionUnitGreeks,
   riskMarketOf,
   type MarkedBook,
@@ -189,8 +189,7 @@ export class EngineCore {
   private pending: JournalRecord[] = [];
   private limits: LimitsConfig | undefined;
   private peakEquityUsd = Number.NaN;
-  private marginAtMs = Number.NaN;
-  private marginCache: EngineState['margin'] = null;
+  private readonly marginThrottle = new ThrottledMargin();
   private venueMargin: { initial_coin: number; maintenance_coin: number; time_ms: number } | undefined;
   /** Our latest fills (for the instrument view), oldest first. */
   private readonly recentFills: {
@@ -981,24 +980,13 @@ export class EngineCore {
    * most once a second of engine time.
    */
   margin(): EngineState['margin'] {
-    if (this.now - this.marginAtMs < 1000) return this.marginCache;
-    this.marginAtMs = this.now;
-    const m = bookMargin(this.markedBook());
-    this.marginCache =
-      m === null
-        ? null
-        : {
-            ...m,
-            ...(this.venueMargin === undefined
-              ? {}
-              : {
-                  venue: {
-                    ...this.venueMargin,
-                    difference_coin: m.initial_coin - this.venueMargin.initial_coin,
-                  },
-                }),
-          };
-    return this.marginCache;
+    const m = this.marginThrottle.get(this.now, () => this.markedBook());
+    if (m === null) return null;
+    if (this.venueMargin === undefined) return m;
+    return {
+      ...m,
+      venue: { ...this.venueMargin, difference_coin: m.initial_coin - this.venueMargin.initial_coin },
+    };
   }
 
   /**
@@ -1007,7 +995,7 @@ export class EngineCore {
    */
   noteVenueMargin(venue: { initial_coin: number; maintenance_coin: number; time_ms: number }): void {
     this.venueMargin = venue;
-    this.marginAtMs = Number.NaN;
+    this.marginThrottle.invalidate();
   }
 
   private frontAtmIv(): number {

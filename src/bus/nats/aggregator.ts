@@ -52,7 +52,7 @@ import { formatExpiryCode } from '../../model/expiry-code.js';
 import { parseInstrumentName, type ParsedInstrumentName } from '../../model/instrument-name.js';
 import {
   bookBreakdown,
-  bookMargin,
+  ThrottledMargin,
   unitGreeks,
   type MarkedBook,
   type UnitGreeks,
@@ -155,6 +155,8 @@ export class Aggregator implements EngineHandle {
   private stopped = false;
   private readonly engines = new Map<string, EngineView>();
   private readonly tickers = new Map<string, TickerEvent>();
+  /** The firm's margin, at most once a second (as an engine's). */
+  private readonly margin = new ThrottledMargin();
   private readonly names = new Map<string, ParsedInstrumentName>();
   private readonly listeners = new Set<(s: EngineState) => void>();
   private readonly published = new Map<string, FirmStateValue>();
@@ -593,7 +595,9 @@ export class Aggregator implements EngineHandle {
       }),
       hedges: { count: 0, cost_usd: 0 },
       alerts: [...this.alerts],
-      margin: bookMargin(this.markedBook()),
+      // Throttled by the wall clock: the journals' time stands still once the engines stop,
+      // while late records can still change the book.
+      margin: this.margin.get(performance.now(), () => this.markedBook()),
     };
   }
 
