@@ -37,6 +37,7 @@
  */
 import { join } from 'node:path';
 import { packageRoot } from '../../cli/package-root.js';
+import { quoteSlotId } from '../../engine/order-manager.js';
 import type { EngineInput, VenueAdapter, VenueCommand, VenueOrder } from '../../engine/types.js';
 import type { FillEvent } from '../../inventory/events.js';
 import { minMoney, mulDivMoney, mulMoney, parseMoney, type Money } from '../../inventory/money.js';
@@ -360,7 +361,7 @@ export class SimVenue implements VenueAdapter {
           at,
         );
         for (const order of r.orders) {
-          const slot = `mq:${command.mmpGroup}:${order.instrument}:${order.side === 'buy' ? 'bid' : 'ask'}`;
+          const slot = quoteSlotId(command.mmpGroup, order.instrument, order.side === 'buy' ? 'bid' : 'ask');
           this.track({ ...order, clientOrderId: slot });
           market.touch(order.instrument);
         }
@@ -369,7 +370,7 @@ export class SimVenue implements VenueAdapter {
         this.ours(r.trades, r.events, at);
         for (const e of r.errors) {
           this.reject(
-            `mq:${command.mmpGroup}:${e.instrument_name}:${e.side}`,
+            quoteSlotId(command.mmpGroup, e.instrument_name, e.side),
             e.error.message,
             `${e.instrument_name} ${e.side}: ${e.error.detail}`,
             at,
